@@ -1,0 +1,1 @@
+"""A CloudStack management-server API double: same URL, signing, envelopes, errors and jobs."""
