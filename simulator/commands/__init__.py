@@ -1,3 +1,25 @@
 """Command handlers, one module per family; importing this package registers them all."""
 
-from . import asyncjobs, faults, zones  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    asyncjobs,
+    clusters,
+    configurations,
+    faults,
+    hosts,
+    hypervisors,
+    imagestores,
+    ldap,
+    metrics,
+    networks,
+    offerings,
+    physicalnetworks,
+    pods,
+    routers,
+    server,
+    storage,
+    systemvms,
+    templates,
+    vlans,
+    zones,
+)

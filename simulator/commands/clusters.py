@@ -1,0 +1,3 @@
+"""Clusters (addCluster, updateCluster, deleteCluster, listClusters)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Global and scoped settings (listConfigurations, updateConfiguration)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Hosts: addHost, maintenance, updates, tags, deletion."""
+
+from __future__ import annotations

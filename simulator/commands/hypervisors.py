@@ -1,0 +1,3 @@
+"""Hypervisors, their capabilities, OS types and VMware datacenters."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Capacity, infrastructure counts, metrics views and rolling maintenance."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Guest networks, network offerings and security groups."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Service and disk offerings."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Physical networks, traffic types, network service providers and their elements."""
+
+from __future__ import annotations

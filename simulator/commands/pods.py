@@ -1,0 +1,3 @@
+"""Pods (createPod, updatePod, deletePod, listPods)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Templates (registerTemplate, listTemplates)."""
+
+from __future__ import annotations
