@@ -76,12 +76,14 @@ def init_state(location: StateLocation) -> None:
     """Create the tables and seed a fresh cloud, once per database."""
     store = open_store(location)
     try:
+        store.seed_lock(acquire=True)
         store.begin()
         store.create_schema()
         if store.get_meta("seeded") is None:
             seed_fresh_cloud(store, cs_date(time.time()))
             store.set_meta("seeded", cs_date(time.time()))
         store.commit()
+        store.seed_lock(acquire=False)
     finally:
         store.close()
 
@@ -210,10 +212,12 @@ def session_of(store: Store) -> dict | None:
 
 
 def session_key_matches(store: Store, config: SimConfig, session: dict, params: dict[str, str]) -> bool:
-    """api.sessionkey.check.locations: CookieAndParameter from 4.19.2, CookieOrParameter before."""
-    row = store.find_one("configuration", name="api.sessionkey.check.locations")
-    default = "CookieOrParameter" if version_tuple(config.version) < (4, 19, 2) else "CookieAndParameter"
-    mode = (row.get("value") if row else None) or default
+    """api.sessionkey.check.locations (4.19.2+, default CookieAndParameter); before it, cookie or parameter."""
+    if version_tuple(config.version) < (4, 19, 2):
+        mode = "CookieOrParameter"
+    else:
+        row = store.find_one("configuration", name="api.sessionkey.check.locations")
+        mode = (row.get("value") if row else None) or "CookieAndParameter"
     cookie = request.cookies.get("sessionkey")
     param = params.get("sessionkey")
     expected = session["sessionkey"]

@@ -219,6 +219,15 @@ class Store:
         finally:
             self.conn.close()
 
+    def seed_lock(self, acquire: bool) -> None:
+        """Serialise first-start seeding between processes (MySQL DDL commits, so a transaction cannot)."""
+        if self.dialect != "mysql":
+            return
+        if acquire:
+            self.execute("SELECT GET_LOCK('acsible_simulator_seed', 60)")
+        else:
+            self.execute("SELECT RELEASE_LOCK('acsible_simulator_seed')")
+
     def create_schema(self) -> None:
         words = _DIALECTS[self.dialect]
         existing = self.table_names()

@@ -61,6 +61,7 @@ class RunningSimulator:
 def start_simulator(tmp: Path, *, state: list[str] | None = None, extra: list[str] | None = None,
                     job_delay: float = 0.2, host_up_delay: float = 0.3, systemvm_delay: float = 0.3) -> RunningSimulator:
     """Start a simulator on free loopback ports; `state` defaults to a new SQLite file in `tmp`."""
+    tmp.mkdir(parents=True, exist_ok=True)
     state = state or ["--state", f"sqlite:///{tmp / 'state.db'}"]
     keys = subprocess.run([sys.executable, "-m", "simulator", "admin-keys", *state], cwd=ROOT,
                           capture_output=True, text=True, check=True)
