@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ from .registry import Context, Handler, Query, SimConfig, catalog, cs_date, hand
 from .seed import seed_fresh_cloud
 from .signing import parse_expires, signature_matches
 from .spec import Command
-from .store import StateLocation, Store, open_store
+from .store import StateLocation, Store, StorePool, open_store
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +55,8 @@ def create_app(config: SimConfig, location: StateLocation) -> Flask:
     app.config["SIM"] = config
     app.config["STATE"] = location
     app.config["HANDLERS"] = handlers()
-    app.config["SEED_LOCK"] = threading.Lock()
     init_state(location)
+    app.config["POOL"] = StorePool(location)
 
     if config.integration:
         # The integration listener serves every path (its handler is registered for "*").
@@ -90,14 +89,14 @@ def init_state(location: StateLocation) -> None:
 
 def get_store() -> Store:
     if "store" not in g:
-        g.store = open_store(current_app.config["STATE"])
+        g.store = current_app.config["POOL"].acquire()
     return g.store
 
 
 def close_store(_exc: BaseException | None) -> None:
     store = g.pop("store", None)
     if store is not None:
-        store.close()
+        current_app.config["POOL"].release(store)
 
 
 # -- the request ------------------------------------------------------------------------
