@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     def state_options(p: argparse.ArgumentParser) -> None:
         where = p.add_mutually_exclusive_group()
         where.add_argument("--state", default=None, help=f"sqlite:///PATH (default {DEFAULT_STATE})")
-        where.add_argument("--db-properties", help="a CloudStack db.properties: keep state in its MySQL `cloud` database")
+        where.add_argument("--db-properties",
+                           help="a CloudStack db.properties: keep state in its MySQL `cloud` database")
 
     serve = sub.add_parser("serve", help="serve /client/api")
     serve.add_argument("--listen", type=parse_listen, default=("127.0.0.1", 8080), help="HOST:PORT (127.0.0.1:8080)")
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds from addHost to the host being Up")
     serve.add_argument("--systemvm-delay", type=float, default=SimConfig.systemvm_delay,
                        help="seconds for system VMs to go from Starting to Running")
-    serve.add_argument("--msid", default=None, help="this management server's name (default: the listen address)")
+    serve.add_argument("--msid", default=None,
+                       help="this management server's name (default: the listen address)")
     serve.add_argument("--request-log", help="append one JSON line per command call to this file")
     state_options(serve)
 
@@ -94,9 +96,11 @@ def serve(args: argparse.Namespace, location: StateLocation) -> int:
     threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
     for thread in threads:
         thread.start()
-    print(f"simulator: CloudStack {config.version} API on http://{host}:{port}/client/api"
-          + (f", integration port {args.integration_listen[0]}:{args.integration_listen[1]}" if args.integration_listen else "")
-          + f"; state {location.describe()}", flush=True)
+    integration_note = ""
+    if args.integration_listen:
+        integration_note = f", integration port {args.integration_listen[0]}:{args.integration_listen[1]}"
+    print(f"simulator: CloudStack {config.version} API on http://{host}:{port}/client/api{integration_note}; "
+          f"state {location.describe()}", flush=True)
     while not stop.is_set():
         time.sleep(0.2)
     for server in servers:

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -21,7 +21,11 @@ from werkzeug.exceptions import HTTPException
 from . import envelopes, jobs
 from .auth import caller_is_enabled, find_user_by_apikey, system_caller
 from .errors import (
-    BAD_REQUEST, INTERNAL_ERROR, UNAUTHORIZED, UNSUPPORTED_ACTION_ERROR, ApiError,
+    BAD_REQUEST,
+    INTERNAL_ERROR,
+    UNAUTHORIZED,
+    UNSUPPORTED_ACTION_ERROR,
+    ApiError,
 )
 from .params import check_control_characters, convert, page_window
 from .registry import Context, Handler, Query, SimConfig, catalog, cs_date, handlers, render
@@ -244,7 +248,7 @@ def verify_signature(store: Store, params: dict[str, str], name: str | None,
     strict = bool(enforced) and str(enforced.get("value")).lower() == "true"
     if version == "3":
         when = parse_expires(expires) if expires is not None else None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if when is None or when < now:
             raise fail
         if strict and (when - now).total_seconds() > 15 * 60:
@@ -271,7 +275,8 @@ def command_allowed(handler: Handler, user: dict) -> bool:
     authorized = handler.command.raw.get("authorized")
     if authorized:
         return user.get("roletype") in authorized
-    return "/command/user/" in handler.command.raw.get("class", "")
+    classes = [handler.command.raw.get("class", ""), *handler.command.raw.get("other_classes", [])]
+    return any("/command/user/" in path for path in classes)
 
 
 def run_command(store: Store, config: SimConfig, handler: Handler, params: dict[str, str],
@@ -293,6 +298,11 @@ def run_command(store: Store, config: SimConfig, handler: Handler, params: dict[
         store.begin()
     ctx = Context(store=store, config=config, now=time.time(), user=user, account=account, command=cmd)
     if cmd.is_async:
+        from .commands.server import new_job_refusal  # the shutdown state lives with its commands
+
+        refusal = new_job_refusal(ctx)
+        if refusal is not None:
+            raise refusal
         body = jobs.submit(ctx, handler, values, fault)
     else:
         body = respond(ctx, handler, values, handler.func(ctx, values))
@@ -378,7 +388,6 @@ def make_response(reply: Reply, response_type: str, config: SimConfig) -> Respon
 
 def http_error(exc: HTTPException) -> Response:
     """Werkzeug's own refusals (413 body too large, 404 path, 405 method) in the API's shape."""
-    config: SimConfig = current_app.config["SIM"]
     if exc.code == 404:
         return Response("Not Found", status=404, content_type="text/plain")
     code = exc.code or BAD_REQUEST

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import envelopes
 from .errors import INTERNAL_ERROR, ApiError
-from .registry import Context, Handler, SimConfig, cs_date, reconcilers, render
+from .registry import Context, Handler, SimConfig, cs_date, management_server_id, reconcilers, render
 from .store import Store, new_uuid
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def job_view(store: Store, job: dict, config: SimConfig, handlers: dict[str, Han
         "jobresult": job["result"],
         "jobinstancetype": job["instance_type"] if job["instance_id"] else None,
         "jobinstanceid": job["instance_id"] if job["instance_type"] else None,
-        "managementserverid": config.msid,
+        "managementserverid": management_server_id(config.msid),
         "created": cs_date(job["created"]),
         "completed": cs_date(job["completed"]) if job["status"] != IN_PROGRESS and job["completed"] else None,
         "jobid": job["uuid"],

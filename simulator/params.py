@@ -8,9 +8,10 @@ StringTokenizer, maps gathered from `name[i].key=value`, uuids checked against t
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .errors import PARAM_ERROR, ApiError, CS_INVALID_PARAMETER_VALUE
+from .errors import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
 from .signing import parse_expires
 from .spec import Command, Param
 
@@ -31,7 +32,8 @@ EntityCheck = Callable[[tuple[str, ...], str], bool]
 def check_control_characters(raw: dict[str, str]) -> None:
     for key, value in raw.items():
         if CONTROL_CHARACTERS.search(value):
-            raise ApiError(PARAM_ERROR, f"Received value containing illegal ASCII non-printable characters for parameter {key}")
+            raise ApiError(PARAM_ERROR,
+                           f"Received value containing illegal ASCII non-printable characters for parameter {key}")
 
 
 def gather_maps(raw: dict[str, str]) -> dict[str, dict[int, dict[str, str]]]:
@@ -115,7 +117,8 @@ def _convert_one(command: Command, param: Param, value: Any, entity_exists: Enti
             )
         return value
     if len(value) > param.length:
-        raise _invalid_value_because(command, f"Value greater than max allowed length {param.length} for param: {param.name}")
+        raise _invalid_value_because(
+            command, f"Value greater than max allowed length {param.length} for param: {param.name}")
     return value
 
 

@@ -15,9 +15,11 @@ phase of a BaseAsyncCreateCmd, which runs at once and returns the new object's i
 
 from __future__ import annotations
 
+import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from . import spec
 from .errors import invalid_parameter
@@ -58,7 +60,7 @@ class SimConfig:
 
 _HANDLERS: dict[str, Handler] = {}
 _EXTRA_COMMANDS: dict[str, spec.Command] = {}
-_RECONCILERS: list[Callable[["Context"], None]] = []
+_RECONCILERS: list[Callable[[Context], None]] = []
 
 
 def extra_command(cmd: spec.Command) -> spec.Command:
@@ -86,7 +88,7 @@ def command(name: str, *, instance_type: str | None = None, create: HandlerFunc 
     return register
 
 
-def reconciler(func: Callable[["Context"], None]) -> Callable[["Context"], None]:
+def reconciler(func: Callable[[Context], None]) -> Callable[[Context], None]:
     """Run after every state change (a command, a finished job, a timer): derived state lives here."""
     _RECONCILERS.append(func)
     return func
@@ -98,14 +100,19 @@ def handlers() -> dict[str, Handler]:
     return _HANDLERS
 
 
-def reconcilers() -> list[Callable[["Context"], None]]:
+def reconcilers() -> list[Callable[[Context], None]]:
     handlers()
     return _RECONCILERS
 
 
+def management_server_id(msid: str) -> str:
+    """A stable uuid per management server name, so every process on one database agrees on it."""
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"acsible-simulator-ms:{msid}"))
+
+
 def cs_date(epoch: float) -> str:
     """Gson's date format: 2025-10-30T12:00:05+0000."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 @dataclass
@@ -158,9 +165,18 @@ _NAME_JOINS = {"zoneid": ("zone", "zonename"), "podid": ("pod", "podname"), "clu
                "physicalnetworkid": ("physicalnetwork", None), "domainid": ("domain", "domain")}
 
 
+def without_nulls(value: Any) -> Any:
+    """Gson leaves null fields out at every depth, not only at the top."""
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def render(ctx: Context, obj: dict, fields: tuple[str, ...] = ()) -> dict:
     """The object as the API shows it: private `_keys` and nulls left out, parent names joined in."""
-    out = {key: value for key, value in obj.items() if not key.startswith("_") and value is not None}
+    out = {key: without_nulls(value) for key, value in obj.items() if not key.startswith("_") and value is not None}
     for id_key, (kind, name_key) in _NAME_JOINS.items():
         if name_key and id_key in out and name_key not in out and (not fields or name_key in fields):
             name = ctx.name_of(kind, out[id_key])

@@ -14,9 +14,10 @@ import sqlite3
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pymysql
 
@@ -346,7 +347,7 @@ class Store:
                     "resultcode", "resulttype", "result", "created", "ready_at", "completed", "failure")
 
     def _job_row(self, row) -> dict:
-        job = dict(zip(self._JOB_COLUMNS, row))
+        job = dict(zip(self._JOB_COLUMNS, row, strict=True))
         job["params"] = json.loads(job["params"])
         job["result"] = json.loads(job["result"]) if job["result"] else None
         job["failure"] = json.loads(job["failure"]) if job["failure"] else None
@@ -440,10 +441,11 @@ class Store:
 
     def list_faults(self) -> list[dict]:
         rows = self.execute(
-            "SELECT command, remaining, errorcode, cserrorcode, errortext, latency, jobresult FROM sim_fault ORDER BY id"
+            "SELECT command, remaining, errorcode, cserrorcode, errortext, latency, jobresult FROM sim_fault"
+            " WHERE remaining != 0 ORDER BY id"
         ).fetchall()
         keys = ("command", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -457,7 +459,7 @@ class Store:
         row = self.execute(
             "SELECT sessionkey, jsessionid, userid, expires FROM sim_session WHERE jsessionid = ?", (jsessionid,)
         ).fetchone()
-        return dict(zip(("sessionkey", "jsessionid", "userid", "expires"), row)) if row else None
+        return dict(zip(("sessionkey", "jsessionid", "userid", "expires"), row, strict=True)) if row else None
 
     def touch_session(self, jsessionid: str, expires: float) -> None:
         self.execute("UPDATE sim_session SET expires = ? WHERE jsessionid = ?", (expires, jsessionid))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,10 +60,26 @@ class RunningSimulator:
             self.process.kill()
 
 
+_TEMPLATE: list[Path] = []
+
+
+def seeded_template() -> Path:
+    """A freshly seeded SQLite state, made once per test process and copied for each new simulator."""
+    if not _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="acsible-seed-")) / "state.db"
+        subprocess.run([sys.executable, "-m", "simulator", "init-db", "--state", f"sqlite:///{path}"], cwd=ROOT,
+                       capture_output=True, text=True, check=True)
+        _TEMPLATE.append(path)
+    return _TEMPLATE[0]
+
+
 def start_simulator(tmp: Path, *, state: list[str] | None = None, extra: list[str] | None = None,
-                    job_delay: float = 0.2, host_up_delay: float = 0.3, systemvm_delay: float = 0.3) -> RunningSimulator:
+                    job_delay: float = 0.2, host_up_delay: float = 0.3,
+                    systemvm_delay: float = 0.3) -> RunningSimulator:
     """Start a simulator on free loopback ports; `state` defaults to a new SQLite file in `tmp`."""
     tmp.mkdir(parents=True, exist_ok=True)
+    if state is None and not (tmp / "state.db").exists():
+        shutil.copy(seeded_template(), tmp / "state.db")
     state = state or ["--state", f"sqlite:///{tmp / 'state.db'}"]
     keys = subprocess.run([sys.executable, "-m", "simulator", "admin-keys", *state], cwd=ROOT,
                           capture_output=True, text=True, check=True)
@@ -87,7 +105,7 @@ def sign(params: dict[str, str], apikey: str, secretkey: str, *, version3: bool 
     signed = {**params, "apiKey": apikey}
     if version3:
         signed["signatureVersion"] = "3"
-        signed["expires"] = (datetime.now(timezone.utc) + expires_in).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        signed["expires"] = (datetime.now(UTC) + expires_in).strftime("%Y-%m-%dT%H:%M:%S+0000")
     signed["signature"] = compute_signature(signed, secretkey)
     return signed
 
@@ -117,7 +135,7 @@ class ApiActions:
     sim: RunningSimulator
     session: requests.Session = field(default_factory=requests.Session)
 
-    def raw(self, command: str, *, method: str = "GET", signed: bool = True, **params: str) -> ApiResult:
+    def raw(self, command: str, /, *, method: str = "GET", signed: bool = True, **params: str) -> ApiResult:
         payload = {"command": command, "response": "json", **{k: str(v) for k, v in params.items()}}
         if signed:
             payload = sign(payload, self.sim.apikey, self.sim.secretkey)
@@ -127,13 +145,13 @@ class ApiActions:
             response = self.session.post(self.sim.url, data=payload, timeout=30)
         return ApiResult(response.status_code, response.json(), dict(response.headers))
 
-    def call(self, command: str, **params) -> dict:
+    def call(self, command: str, /, **params) -> dict:
         """A successful call's inner body; fails the test on any error status."""
         result = self.raw(command, **params)
         assert result.status == 200, f"{command} {params} -> {result.status} {result.body}"
         return result.inner
 
-    def error(self, command: str, **params) -> dict:
+    def error(self, command: str, /, **params) -> dict:
         """A call that must fail: its error body (errorcode, cserrorcode, errortext)."""
         result = self.raw(command, **params)
         assert result.status != 200, f"{command} {params} unexpectedly succeeded: {result.body}"
@@ -150,7 +168,7 @@ class ApiActions:
             time.sleep(0.05)
         raise TimeoutError(f"job {jobid} still pending after {timeout}s")
 
-    def run_async(self, command: str, **params) -> dict:
+    def run_async(self, command: str, /, **params) -> dict:
         """Queue an async command and wait: its jobresult on success, the test fails otherwise."""
         reply = self.call(command, **params)
         job = self.wait(reply["jobid"])
@@ -166,7 +184,7 @@ class ApiActions:
             time.sleep(interval)
         raise TimeoutError("condition not met in time")
 
-    def listing(self, command: str, **params) -> list[dict]:
+    def listing(self, command: str, /, **params) -> list[dict]:
         """Every object of a list command (empty list for the `{}` reply)."""
         inner = self.call(command, **params)
         keys = [key for key in inner if key != "count"]

@@ -6,7 +6,7 @@ from flask import current_app
 
 from ..errors import invalid_parameter
 from ..jobs import job_view
-from ..registry import Context, command
+from ..registry import Context, command, management_server_id
 
 
 @command("queryAsyncJobResult")
@@ -25,7 +25,7 @@ def list_async_jobs(ctx: Context, p: dict) -> list[dict]:
     if ctx.account.get("accounttype") != 1 or not p.get("listall"):
         jobs = [job for job in jobs if job["userid"] == ctx.user.get("id")]
     if p.get("managementserverid"):
-        jobs = [job for job in jobs if p["managementserverid"] == ctx.config.msid]
+        jobs = [job for job in jobs if p["managementserverid"] == management_server_id(ctx.config.msid)]
     views = [job_view(ctx.store, job, ctx.config, current_app.config["HANDLERS"]) for job in jobs]
     if p.get("startdate"):
         views = [view for view in views if view["created"] >= p["startdate"][:19]]

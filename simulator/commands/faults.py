@@ -1,9 +1,10 @@
 """Fault injection, admin only: the simulator's counterpart of CloudStack's configureSimulator.
 
-`configureSimulatorFault command=X [count=N] [errorcode=C errortext=T cserrorcode=S]
+`configureSimulatorFault name=X [count=N] [errorcode=C errortext=T cserrorcode=S]
 [latency=SECONDS] [jobresult=fail|hang]` makes the next N calls of X fail with that error,
 wait that long first, or (async commands) queue a job that fails or never finishes.
-`count=-1` lasts until `clearSimulatorFaults [command=X]`.
+`count=-1` lasts until `clearSimulatorFaults [name=X]`. The command is given as `name`, as
+CloudStack's own configureSimulator names agent commands: `command` is the API's own parameter.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ def _simulator_command(name: str, description: str, kind: str, wrapper: str, obj
     ))
 
 
-FAULT_FIELDS = ("command", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult")
+FAULT_FIELDS = ("name", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult")
 
 _simulator_command(
     "configureSimulatorFault", "Makes the next calls of a command fail, wait, or leave their job failed or pending",
     "object", "configuresimulatorfaultresponse", "simulatorfault",
-    [Param("command", "string", True, "the API command to affect"),
+    [Param("name", "string", True, "the API command to affect"),
      Param("count", "integer", False, "how many calls (default 1; -1 until cleared)"),
      Param("errorcode", "integer", False, "HTTP status and errorcode of the failure"),
      Param("cserrorcode", "integer", False, "cserrorcode of the failure"),
@@ -44,7 +45,7 @@ _simulator_command(
 )
 _simulator_command(
     "clearSimulatorFaults", "Removes injected faults (all, or those of one command)", "success",
-    "clearsimulatorfaultsresponse", None, [Param("command", "string", False, "the API command")], (),
+    "clearsimulatorfaultsresponse", None, [Param("name", "string", False, "the API command")], (),
 )
 _simulator_command(
     "listSimulatorFaults", "Lists the injected faults still in force", "list", "listsimulatorfaultsresponse",
@@ -68,18 +69,24 @@ def configure_fault(ctx: Context, p: dict) -> dict:
     latency = p.get("latency", 0.0)
     if latency < 0:
         raise invalid_parameter(f"latency: {latency} must not be negative")
-    fault = {"command": p["command"], "remaining": count, "errorcode": errorcode,
+    fault = {"command": p["name"], "remaining": count, "errorcode": errorcode,
              "cserrorcode": p.get("cserrorcode"), "errortext": p.get("errortext"), "latency": latency,
              "jobresult": jobresult}
     ctx.store.add_fault(fault)
-    return fault
+    return fault_view(fault)
 
 
 @command("clearSimulatorFaults", admin_only=True)
 def clear_faults(ctx: Context, p: dict) -> None:
-    ctx.store.clear_faults(p.get("command"))
+    ctx.store.clear_faults(p.get("name"))
 
 
 @command("listSimulatorFaults", admin_only=True)
 def list_faults(ctx: Context, p: dict) -> list[dict]:
-    return ctx.store.list_faults()
+    return [fault_view(fault) for fault in ctx.store.list_faults()]
+
+
+def fault_view(fault: dict) -> dict:
+    """A fault as the API shows it: the command it affects under `name`."""
+    view = {key: value for key, value in fault.items() if key != "command"}
+    return {"name": fault["command"], **view}

@@ -14,7 +14,7 @@ from flask import g, request
 from ..app import SESSION_TIMEOUT, Reply
 from ..auth import caller_is_enabled, new_session_key, password_matches
 from ..errors import ACCOUNT_ERROR, METHOD_NOT_ALLOWED, PARAM_ERROR, ApiError
-from ..registry import SimConfig
+from ..registry import SimConfig, management_server_id
 from ..store import Store
 
 
@@ -23,7 +23,8 @@ def login(store: Store, config: SimConfig, params: dict[str, str]) -> Reply:
         return Reply("Please use HTTP POST to authenticate using this API", METHOD_NOT_ALLOWED)
     username = params.get("username", "")
     domain = find_login_domain(store, params)
-    domain_label = domain["id"] if domain else (params.get("domainId") or params.get("domainid") or params.get("domain") or "/")
+    domain_label = domain["id"] if domain else (
+        params.get("domainId") or params.get("domainid") or params.get("domain") or "/")
     user = None
     if domain is not None:
         user = store.find_one("user", where=lambda u: u.get("username") == username
@@ -50,7 +51,7 @@ def login(store: Store, config: SimConfig, params: dict[str, str]) -> Reply:
         "sessionkey": sessionkey, "is2faenabled": "false", "is2faverified": "true", "issuerfor2fa": "cloudstack",
     }
     if account["accounttype"] == 1:
-        body["managementserverid"] = config.msid
+        body["managementserverid"] = management_server_id(config.msid)
     return Reply({"loginresponse": {key: value for key, value in body.items() if value is not None}})
 
 

@@ -49,7 +49,8 @@ def test_paging_rules(api):
     assert (too_big["errorcode"], too_big["cserrorcode"]) == (431, 4350)
     assert too_big["errortext"] == "Page size can't exceed max allowed page size value: 500"
     assert api.error("listZones", page=1)["errortext"] == '"pagesize" parameter is required when "page" is specified'
-    assert api.error("listZones", pagesize=10)["errortext"] == '"page" parameter is required when "pagesize" is specified'
+    assert api.error("listZones", pagesize=10)["errortext"] == (
+        '"page" parameter is required when "pagesize" is specified')
     assert api.error("listZones", page=1, pagesize=-1)["errortext"] == (
         "Can't specify page parameter when pagesize is -1 (Unlimited)")
 
@@ -65,9 +66,10 @@ def test_keyword_filters_by_name(api):
 def test_the_cs_client_pages_across_pages_of_500(fresh_simulator):
     # 501 zones through the integration port: cs asks for 500 a page, so this needs two pages.
     for index in range(501):
-        requests.get(fresh_simulator.integration_url, params={
+        reply = requests.get(fresh_simulator.integration_url, params={
             "command": "createZone", "name": f"bulk-{index:03d}", "dns1": "198.18.0.53",
-            "internaldns1": "198.18.0.53", "networktype": "Advanced", "response": "json"}, timeout=10).raise_for_status()
+            "internaldns1": "198.18.0.53", "networktype": "Advanced", "response": "json"}, timeout=10)
+        reply.raise_for_status()
     client = CloudStack(endpoint=fresh_simulator.url, key=fresh_simulator.apikey, secret=fresh_simulator.secretkey)
     zones = client.listZones(fetch_list=True)
     assert len(zones) == 501

@@ -74,7 +74,8 @@ def test_control_characters_are_refused_but_newlines_are_not(simulator):
 
 
 @pytest.mark.parametrize(("params", "text"), [
-    ({"page": "abc", "pagesize": "10"}, "Unable to execute API command listzones due to invalid value abc for parameter page"),
+    ({"page": "abc", "pagesize": "10"},
+     "Unable to execute API command listzones due to invalid value abc for parameter page"),
     ({"page": "1", "pagesize": "99999999999"},
      "Unable to execute API command listzones due to invalid value 99999999999 for parameter pagesize"),
     ({"id": "not-a-uuid"}, "Unable to execute API command listzones due to invalid value. Invalid parameter id "

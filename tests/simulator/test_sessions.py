@@ -58,7 +58,7 @@ def test_session_calls_need_cookie_and_parameter_from_4_19_2(simulator):
 def test_cookie_or_parameter_on_4_19_0(tmp_path):
     sim = start_simulator(tmp_path, extra=["--version", "4.19.0.0"])
     try:
-        session, response = login(sim)
+        session, _ = login(sim)
         assert session.get(sim.url, params={"command": "listZones", "response": "json"}, timeout=10).status_code == 200
     finally:
         sim.stop()

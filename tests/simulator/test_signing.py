@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -46,7 +46,7 @@ def test_names_sort_case_sensitively_before_lower_casing():
     "2030-01-01T00:00:00.123456+0000", "2030-01-01T00:00:00.123456Z", "2030-01-01T00:00:00Z+0000",
 ])
 def test_expires_formats_the_server_parses(value):
-    assert parse_expires(value) == datetime(2030, 1, 1, tzinfo=timezone.utc) + (
+    assert parse_expires(value) == datetime(2030, 1, 1, tzinfo=UTC) + (
         timedelta(microseconds=123456) if ".123456" in value else timedelta(0))
 
 
