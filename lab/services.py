@@ -1,0 +1,116 @@
+"""Services the controller runs for the lab hosts, on 198.18.0.1 only.
+
+Now: a caching apt proxy (apt-cacher-ng), because hosts have no route out. Next (a later part of the
+issue): the local signed apt repository with the stand-in cloudstack-* packages built from simulator/;
+it belongs here, as one more service started by `ensure_services` and stopped by `stop_services`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .apt_sources import AptSource
+from .config import CONTROLLER_ADDRESS, LabPaths
+from .errors import ConfigurationError, LabError
+from .system import cmdline, kill, pid_alive, port_open, read_pids, spawn_detached, wait_until, write_file
+
+APT_PROXY_PORT = 3142
+APT_PROXY_BINARY = "/usr/sbin/apt-cacher-ng"
+START_TIMEOUT = 15.0
+
+
+class AptProxy:
+    """apt-cacher-ng bound to the bridge address, with its config, cache and logs under the state dir."""
+
+    def __init__(self, paths: LabPaths) -> None:
+        self.home = paths.services / "apt-proxy"
+
+    @property
+    def url(self) -> str:
+        return f"http://{CONTROLLER_ADDRESS}:{APT_PROXY_PORT}"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "apt-cacher-ng.pid"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "log"
+
+    def config(self, sources: list[AptSource]) -> str:
+        # Our own config, not the package's: its default Debian backend does not resolve here. Requests go to
+        # the mirrors this machine's apt sources name, which are the ones the hosts' sources name too.
+        remaps = "".join(f"Remap-lab{index}: {strip_scheme(source.uri)} ; {source.uri}/\n"
+                         for index, source in enumerate(unique_uris(sources)))
+        return (f"CacheDir: {self.home / 'cache'}\n"
+                f"LogDir: {self.log_dir}\n"
+                "SupportDir: /usr/lib/apt-cacher-ng\n"
+                f"PidFile: {self.pid_file}\n"
+                f"BindAddress: {CONTROLLER_ADDRESS}\n"
+                f"Port: {APT_PROXY_PORT}\n"
+                "ExThreshold: 4\n"
+                f"{remaps}")
+
+    def pid(self) -> int | None:
+        """The pid of the proxy the lab started, if it still runs (checked: it must be our apt-cacher-ng)."""
+        for pid in read_pids(self.pid_file):
+            if pid_alive(pid) and str(self.conf_dir) in cmdline(pid):
+                return pid
+        return None
+
+    def ensure(self, sources: list[AptSource], progress: Callable[[str], None]) -> None:
+        """Start the proxy unless ours runs with this config already (a changed config restarts it)."""
+        changed = write_file(self.conf_dir / "acng.conf", self.config(sources))
+        running = self.pid()
+        if running and not changed and port_open(str(CONTROLLER_ADDRESS), APT_PROXY_PORT):
+            progress(f"apt proxy running at {self.url} (pid {running})")
+            return
+        self.stop(progress)
+        if port_open(str(CONTROLLER_ADDRESS), APT_PROXY_PORT):
+            raise ConfigurationError(f"something else listens on {CONTROLLER_ADDRESS}:{APT_PROXY_PORT}")
+        for name in ("cache", "log"):
+            (self.home / name).mkdir(parents=True, exist_ok=True)
+        spawn_detached([APT_PROXY_BINARY, "-c", str(self.conf_dir), "ForeGround=1"], log=self.home / "output.log")
+        wait_until(lambda: port_open(str(CONTROLLER_ADDRESS), APT_PROXY_PORT, timeout=0.2) and self.pid(),
+                   timeout=START_TIMEOUT, what=f"apt-cacher-ng answering at {self.url}")
+        progress(f"apt proxy started at {self.url} (pid {self.pid()})")
+
+    def stop(self, progress: Callable[[str], None]) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        kill(pid)
+        wait_until(lambda: not pid_alive(pid), timeout=START_TIMEOUT, what=f"apt-cacher-ng (pid {pid}) gone")
+        self.pid_file.unlink(missing_ok=True)
+        progress(f"apt proxy stopped (pid {pid})")
+        return True
+
+
+def strip_scheme(uri: str) -> str:
+    return uri.partition("://")[2] or uri
+
+
+def unique_uris(sources: list[AptSource]) -> list[AptSource]:
+    seen: dict[str, AptSource] = {}
+    for source in sources:
+        seen.setdefault(source.uri, source)
+    return list(seen.values())
+
+
+def ensure_services(paths: LabPaths, sources: list[AptSource], progress: Callable[[str], None]) -> AptProxy:
+    """Start what the hosts need from the controller; the apt proxy (whose URL hosts and debootstrap use)."""
+    if not Path(APT_PROXY_BINARY).exists():
+        raise LabError(f"{APT_PROXY_BINARY} is missing: run `python -m lab prereqs`")
+    proxy = AptProxy(paths)
+    proxy.ensure(sources, progress)
+    return proxy
+
+
+def stop_services(paths: LabPaths, progress: Callable[[str], None]) -> None:
+    AptProxy(paths).stop(progress)

@@ -1,0 +1,103 @@
+"""The lab's pure parts, without root: inventory, addresses, apt sources, the image key, host files."""
+
+from __future__ import annotations
+
+import ipaddress
+import textwrap
+
+import pytest
+
+from lab.apt_sources import debian_mirror, parse_deb822, parse_one_line
+from lab.config import DEFAULT_INVENTORY, NETWORK, lab_address, mac_address, netns_name, veth_name
+from lab.errors import ConfigurationError
+from lab.hosts import hosts_file
+from lab.image import IMAGE_PACKAGES, image_key
+from lab.inventory import load_inventory
+
+GROUPS = {
+    "db": ["db1", "db2"], "db_primary": ["db1"], "db_replica": ["db2"], "management": ["mgmt1", "mgmt2"],
+    "lb": ["lb1"], "storage": ["nfs1"], "kvm": ["kvm1", "kvm2"],
+}
+
+
+def test_lab_inventory_has_the_groups_of_the_issue():
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    for group, members in GROUPS.items():
+        assert [host.name for host in inventory.hosts if group in host.groups] == members
+    assert all(host.address in NETWORK for host in inventory.hosts)
+    assert len({host.address for host in inventory.hosts}) == len(inventory.hosts)
+
+
+@pytest.mark.parametrize("value", ["192.0.2.5", "198.18.0.1", "198.18.0.0", "198.18.0.255", "127.0.0.1", "db1"])
+def test_only_lab_host_addresses_are_accepted(value):
+    with pytest.raises(ConfigurationError):
+        lab_address(value)
+
+
+def test_an_inventory_with_an_outside_address_is_refused(tmp_path):
+    (tmp_path / "hosts.yml").write_text("all:\n  hosts:\n    web1:\n      ansible_host: 192.0.2.10\n")
+    with pytest.raises(ConfigurationError, match="not a lab host address"):
+        load_inventory(tmp_path)
+
+
+def test_an_inventory_with_a_shared_address_is_refused(tmp_path):
+    hosts = "all:\n  hosts:\n    a1:\n      ansible_host: 198.18.0.9\n    a2:\n      ansible_host: 198.18.0.9\n"
+    (tmp_path / "hosts.yml").write_text(hosts)
+    with pytest.raises(ConfigurationError, match=r"share 198\.18\.0\.9"):
+        load_inventory(tmp_path)
+
+
+def test_selecting_an_unknown_host_names_it():
+    with pytest.raises(ConfigurationError, match="'web9'"):
+        load_inventory(DEFAULT_INVENTORY).select(["db1", "web9"])
+
+
+def test_names_fit_linux_limits_and_carry_the_lab_prefix():
+    address = ipaddress.IPv4Address("198.18.0.254")
+    assert veth_name(address) == "acslab-v254" and len(veth_name(address)) <= 15
+    assert netns_name("db1") == "acslab-db1"
+    assert mac_address(address) == "02:00:c6:12:00:fe"
+
+
+def test_deb822_sources_give_the_mirror_and_skip_comments():
+    text = textwrap.dedent("""\
+        Types: deb
+        # a comment inside the stanza
+        URIs: http://mirror.example/debian/
+        Suites: bookworm bookworm-updates
+        Components: main
+        Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+        Types: deb-src
+        URIs: http://src.example/debian
+        Suites: bookworm
+        Components: main
+        """)
+    sources = parse_deb822(text)
+    assert [source.uri for source in sources] == ["http://mirror.example/debian"]
+    assert debian_mirror(sources, "bookworm") == "http://mirror.example/debian"
+    assert "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" in sources[0].deb822()
+
+
+def test_one_line_sources_with_options():
+    [source] = parse_one_line("deb [arch=amd64 signed-by=/k.gpg] http://m.example/debian bookworm main contrib\n")
+    assert (source.uri, source.suites, source.components, source.signed_by) == (
+        "http://m.example/debian", ("bookworm",), ("main", "contrib"), "/k.gpg")
+
+
+def test_no_source_for_the_suite_is_a_configuration_error():
+    with pytest.raises(ConfigurationError, match="bookworm"):
+        debian_mirror(parse_one_line("deb http://m.example/debian trixie main\n"), "bookworm")
+
+
+def test_the_image_is_rebuilt_when_its_package_list_changes():
+    assert image_key(IMAGE_PACKAGES) == image_key(tuple(reversed(IMAGE_PACKAGES)))
+    assert image_key(IMAGE_PACKAGES) != image_key((*IMAGE_PACKAGES, "haproxy"))
+
+
+def test_every_host_knows_every_lab_host_by_name():
+    inventory = load_inventory(DEFAULT_INVENTORY)
+    lines = hosts_file(inventory.hosts).splitlines()
+    for host in inventory.hosts:
+        assert f"{host.address}\t{host.name}" in lines
+    assert "198.18.0.1\tlab-controller" in lines
