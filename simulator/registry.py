@@ -15,6 +15,7 @@ phase of a BaseAsyncCreateCmd, which runs at once and returns the new object's i
 
 from __future__ import annotations
 
+import functools
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,6 +185,11 @@ def render(ctx: Context, obj: dict, fields: tuple[str, ...] = ()) -> dict:
                 out[name_key] = name
     if fields:
         # Gson writes fields in the response class's order: id first, then the rest.
-        position = {name: index for index, name in enumerate(fields)}
+        position = field_positions(fields)
         out = dict(sorted(out.items(), key=lambda item: position.get(item[0], len(position))))
     return out
+
+
+@functools.cache
+def field_positions(fields: tuple[str, ...]) -> dict[str, int]:
+    return {name: index for index, name in enumerate(fields)}
