@@ -145,7 +145,8 @@ def _to_int(command: Command, param: Param, value: str, kind: str) -> int:
 
 
 def _to_uuid(command: Command, param: Param, value: str, entity_exists: EntityCheck) -> str:
-    if not param.entity_kinds or entity_exists(param.entity_kinds, value):
+    # "-1" passes as it is: ParamProcessWorker keeps it for the commands that mean "all" by it.
+    if value == "-1" or not param.entity_kinds or entity_exists(param.entity_kinds, value):
         return value
     raise _invalid_value_because(
         command,

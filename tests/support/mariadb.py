@@ -59,7 +59,7 @@ def start(base: Path) -> MariaDB:
     subprocess.run([INSTALL_DB, "--no-defaults", f"--datadir={datadir}", "--user=root",
                     "--auth-root-authentication-method=normal", "--skip-test-db"],
                    check=True, capture_output=True)
-    log = open(base / "mysqld.log", "w")
+    log = open(base / "mysqld.log", "w")  # noqa: SIM115 (open for the server's whole life)
     process = subprocess.Popen(
         [SERVER, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}", f"--port={port}",
          "--bind-address=127.0.0.1", "--user=root", f"--pid-file={base / 'mysqld.pid'}",
