@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from .app import create_app, init_state
 from .auth import new_api_key
@@ -18,6 +18,7 @@ from .registry import SimConfig
 from .store import StateError, StateLocation, open_store, parse_state, read_db_properties
 
 DEFAULT_STATE = "sqlite:///simulator-state.db"
+THREADS = 8  # request threads per port
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -85,15 +86,19 @@ def serve(args: argparse.Namespace, location: StateLocation) -> int:
     config = SimConfig(version=args.version, job_delay=args.job_delay, host_up_delay=args.host_up_delay,
                        systemvm_delay=args.systemvm_delay, msid=args.msid or f"{host}:{port}",
                        request_log=args.request_log)
-    servers = [make_server(host, port, create_app(config, location), threaded=True)]
+    # waitress, not Werkzeug's development server: about twice the requests per second, and
+    # HTTP/1.1 keep-alive as the real server's Jetty offers it.
+    servers = [create_server(create_app(config, location), host=host, port=port, threads=THREADS, map={},
+                             ident="Apache-CloudStack-simulator")]
     if args.integration_listen:
         ihost, iport = args.integration_listen
         integration = SimConfig(**{**config.__dict__, "integration": True})
-        servers.append(make_server(ihost, iport, create_app(integration, location), threaded=True))
+        servers.append(create_server(create_app(integration, location), host=ihost, port=iport, threads=THREADS,
+                                     map={}, ident="Apache-CloudStack-simulator"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
+    threads = [threading.Thread(target=server.run, daemon=True) for server in servers]
     for thread in threads:
         thread.start()
     integration_note = ""
@@ -104,7 +109,7 @@ def serve(args: argparse.Namespace, location: StateLocation) -> int:
     while not stop.is_set():
         time.sleep(0.2)
     for server in servers:
-        server.shutdown()
+        server.close()
     return 0
 
 
