@@ -7,6 +7,10 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== lint"
 ruff check .
+ansible-lint
+
+echo "== collection sanity (ansible-test)"
+bash scripts/sanity.sh
 
 echo "== tests"
 pytest -q "$@"

@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: acsible contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """The connection options every acsible.cloudstack module shares."""
+    """The connection options and attribute descriptions every acsible.cloudstack module shares."""
 
     DOCUMENTATION = r"""
 options:
@@ -59,6 +60,13 @@ options:
       - The job is not cancelled; running the task again waits for it instead of starting another.
     type: float
     default: 600.0
+attributes:
+  check_mode:
+    description: Can run in check mode and report what would change without changing the cloud.
+  diff_mode:
+    description: Returns what changed (or would change in check mode) when run with C(--diff).
+  idempotent:
+    description: Running the task again with the same options changes nothing and reports no change.
 notes:
   - Only reads (list, get, query) are retried after transient failures; changes are never sent twice.
   - Credentials are never returned in the module result.

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: acsible contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ description:
   - Only the options you set are compared. C(network_type) and C(security_group_enabled) cannot be
     changed after creation; a difference fails the task instead of being ignored.
 version_added: 0.1.0
-author: acsible contributors
+author: acsible contributors (!UNKNOWN)
 extends_documentation_fragment:
   - acsible.cloudstack.cloudstack
 attributes:
