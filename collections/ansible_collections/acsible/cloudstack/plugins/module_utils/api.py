@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: acsible contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one CloudStack API client of the collection.
 
 Laid out like the `cs` library's client: constants, pure helpers (encode, flatten, sign,
@@ -376,7 +377,7 @@ class SessionClient(CloudStackClient):
     def answered(self, index, headers):
         get_all = getattr(headers, "get_all", None)
         for cookie in (get_all("Set-Cookie") or []) if get_all else []:
-            name, _, value = cookie.split(";", 1)[0].partition("=")
+            name, _sep, value = cookie.split(";", 1)[0].partition("=")
             if name.strip():
                 self.cookies[name.strip()] = value.strip()
 
