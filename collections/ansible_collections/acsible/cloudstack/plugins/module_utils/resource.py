@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: acsible contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The resource base every API module declares itself with, and the parent finders.
 
 A module says what its resource is (commands, options, parents); `Resource` does the rest:
@@ -354,8 +355,8 @@ class Resource:
         return MASK if name in self.secret_options and value is not None else value
 
     def diff_of(self, diffs):
-        before = {name: self.shown(name, old) for name, (old, _) in diffs.items()}
-        after = {name: self.shown(name, new) for name, (_, new) in diffs.items()}
+        before = {name: self.shown(name, pair[0]) for name, pair in diffs.items()}
+        after = {name: self.shown(name, pair[1]) for name, pair in diffs.items()}
         return {"before": before, "after": after}
 
     # -- calling ------------------------------------------------------------------------
@@ -451,7 +452,7 @@ class Resource:
         self.result["changed"] = True
         if self.module.check_mode:
             merged = dict(have)
-            for name, (_, new) in diffs.items():
+            for name, (_old, new) in diffs.items():
                 field = "name" if name == self.name_option else self.options[name].field
                 merged[field] = new
             return merged
@@ -503,4 +504,3 @@ class Resource:
 def run_resource(module, resource_class):
     """Build the client and run the module's resource: the whole of a module's main()."""
     resource_class(module, connect(module)).run()
-
