@@ -42,10 +42,12 @@ def say(message: str) -> None:
 
 
 def print_status(report: dict) -> None:
-    bridge, proxy, image = report["bridge"], report["apt_proxy"], report["image"]
+    bridge, proxy, image, repo = report["bridge"], report["apt_proxy"], report["image"], report["cloudstack_repo"]
     print(f"state dir  {report['state_dir']}")
     print(f"bridge     {bridge['name']} {bridge['address']}: {'up' if bridge['up'] else 'down'}")
     print(f"apt proxy  {proxy['url']}: " + (f"running (pid {proxy['pid']})" if proxy["pid"] else "stopped"))
+    built = f"build {repo['build']}" if repo["build"] else "not built"
+    print(f"cs repo    {repo['url']}: " + (f"running (pid {repo['pid']})" if repo["pid"] else "stopped") + f", {built}")
     print(f"image      {image['key']}: {'cached' if image['cached'] else 'not built'}")
     for host in report["hosts"]:
         pid = f"pid {host['pid']}" if host["pid"] else ""

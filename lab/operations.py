@@ -14,7 +14,7 @@ from .image import SUITE, current_image, ensure_image, prune_images
 from .inventory import LabHost, LabInventory
 from .network import bridge_ready, delete_bridge, ensure_bridge, lab_links, lab_netns, release_netns_dir, unplug
 from .prereqs import ensure_prereqs
-from .services import AptProxy, ensure_services, stop_services
+from .services import AptProxy, RepoServer, ensure_services, stop_services
 from .ssh import ensure_keypair, host_public_key, known_hosts_line, public_key, write_known_hosts, write_ssh_settings
 from .system import locked
 
@@ -132,7 +132,8 @@ def down(inventory: LabInventory, names: list[str] | None = None, *, paths: LabP
 
 
 def remove_shared(paths: LabPaths, progress: Progress) -> None:
-    """What all hosts share: stray veths, the bridge, the apt proxy, /run/netns if the lab made it a mount."""
+    """What all hosts share: stray veths, the bridge, the apt proxy and the CloudStack repository server,
+    /run/netns if the lab made it a mount."""
     remove_stray_links(())
     if delete_bridge():
         progress(f"bridge {BRIDGE} removed")
@@ -150,14 +151,16 @@ class HostStatus:
 
 
 def status(inventory: LabInventory, *, paths: LabPaths) -> dict:
-    """What runs now: the bridge, the apt proxy, the base image and each host."""
+    """What runs now: the bridge, the apt proxy, the CloudStack repository, the base image and each host."""
     present = lab_host_names(paths)
     image = current_image(paths)
     proxy = AptProxy(paths)
+    repo = RepoServer(paths)
     return {
         "state_dir": str(paths.state),
         "bridge": {"name": BRIDGE, "address": f"{CONTROLLER_ADDRESS}/{NETWORK.prefixlen}", "up": bridge_ready()},
         "apt_proxy": {"url": proxy.url, "pid": proxy.pid()},
+        "cloudstack_repo": {"url": repo.url, "pid": repo.pid(), "build": repo.repository.built_hash()},
         "image": {"key": image.key, "cached": image.complete, "path": str(image.rootfs)},
         "hosts": [asdict(host_status(host, paths, present)) for host in inventory.hosts],
         "strays": sorted(present - set(inventory.names)),

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from .system import run
 
 # Why each: debootstrap builds the base image; apt-cacher-ng is the hosts' apt proxy; openssh-client gives
-# ssh and ssh-keygen; iproute2 gives `ip` (bridge, veth, netns); util-linux gives unshare, setsid and mount.
-CONTROLLER_PACKAGES = ("debootstrap", "apt-cacher-ng", "openssh-client", "iproute2", "util-linux", "mount")
+# ssh and ssh-keygen; iproute2 gives `ip` (bridge, veth, netns); util-linux gives unshare, setsid and mount;
+# gnupg makes and uses the CloudStack repository's signing key; dpkg-dev gives dpkg-scanpackages (its index).
+CONTROLLER_PACKAGES = ("debootstrap", "apt-cacher-ng", "openssh-client", "iproute2", "util-linux", "mount", "gnupg",
+                       "dpkg-dev")
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 
 

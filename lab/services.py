@@ -1,22 +1,25 @@
 """Services the controller runs for the lab hosts, on 198.18.0.1 only.
 
-Now: a caching apt proxy (apt-cacher-ng), because hosts have no route out. Next (a later part of the
-issue): the local signed apt repository with the stand-in cloudstack-* packages built from simulator/;
-it belongs here, as one more service started by `ensure_services` and stopped by `stop_services`.
+A caching apt proxy (apt-cacher-ng), because hosts have no route out; and the lab's signed apt repository
+of stand-in cloudstack-* packages (built by repository.py), served by a small static file server.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from .apt_sources import AptSource
 from .config import CONTROLLER_ADDRESS, LabPaths
 from .errors import ConfigurationError, LabError
+from .repository import Repository, ensure_repository
 from .system import cmdline, kill, pid_alive, port_open, read_pids, spawn_detached, wait_until, write_file
 
 APT_PROXY_PORT = 3142
 APT_PROXY_BINARY = "/usr/sbin/apt-cacher-ng"
+REPO_PORT = 8090
+REPO_SERVER = Path(__file__).with_name("repo_server.py")
 START_TIMEOUT = 15.0
 
 
@@ -92,6 +95,57 @@ class AptProxy:
         return True
 
 
+class RepoServer:
+    """The static file server of the lab's CloudStack repository, bound to the bridge address."""
+
+    def __init__(self, paths: LabPaths) -> None:
+        self.repository = Repository.of(paths)
+
+    @property
+    def url(self) -> str:
+        return f"http://{CONTROLLER_ADDRESS}:{REPO_PORT}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.repository.home / "server.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.repository.home / "server.log"
+
+    def pid(self) -> int | None:
+        """The pid of the server the lab started, if it still runs (checked: it must serve our tree)."""
+        for pid in read_pids(self.pid_file):
+            if pid_alive(pid) and str(self.repository.www) in cmdline(pid):
+                return pid
+        return None
+
+    def ensure(self, progress: Callable[[str], None]) -> None:
+        running = self.pid()
+        if running and port_open(str(CONTROLLER_ADDRESS), REPO_PORT):
+            progress(f"cloudstack repository served at {self.url} (pid {running})")
+            return
+        self.stop(progress)
+        if port_open(str(CONTROLLER_ADDRESS), REPO_PORT):
+            raise ConfigurationError(f"something else listens on {CONTROLLER_ADDRESS}:{REPO_PORT}")
+        spawn_detached([sys.executable, str(REPO_SERVER), "--bind", str(CONTROLLER_ADDRESS), "--port", str(REPO_PORT),
+                        "--root", str(self.repository.www), "--pid-file", str(self.pid_file)], log=self.log)
+        wait_until(lambda: port_open(str(CONTROLLER_ADDRESS), REPO_PORT, timeout=0.2) and self.pid(),
+                   timeout=START_TIMEOUT, what=f"the cloudstack repository answering at {self.url}")
+        progress(f"cloudstack repository served at {self.url} (pid {self.pid()})")
+
+    def stop(self, progress: Callable[[str], None]) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        kill(pid)
+        wait_until(lambda: not pid_alive(pid), timeout=START_TIMEOUT, what=f"repository server (pid {pid}) gone")
+        self.pid_file.unlink(missing_ok=True)
+        progress(f"cloudstack repository server stopped (pid {pid})")
+        return True
+
+
 def strip_scheme(uri: str) -> str:
     return uri.partition("://")[2] or uri
 
@@ -104,13 +158,17 @@ def unique_uris(sources: list[AptSource]) -> list[AptSource]:
 
 
 def ensure_services(paths: LabPaths, sources: list[AptSource], progress: Callable[[str], None]) -> AptProxy:
-    """Start what the hosts need from the controller; the apt proxy (whose URL hosts and debootstrap use)."""
+    """Start what the hosts need from the controller: the apt proxy (whose URL hosts and debootstrap use) and
+    the CloudStack repository, built first if its sources changed."""
     if not Path(APT_PROXY_BINARY).exists():
         raise LabError(f"{APT_PROXY_BINARY} is missing: run `python -m lab prereqs`")
     proxy = AptProxy(paths)
     proxy.ensure(sources, progress)
+    ensure_repository(paths, progress)
+    RepoServer(paths).ensure(progress)
     return proxy
 
 
 def stop_services(paths: LabPaths, progress: Callable[[str], None]) -> None:
+    RepoServer(paths).stop(progress)
     AptProxy(paths).stop(progress)

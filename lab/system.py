@@ -22,17 +22,17 @@ OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")  # mountinfo writes a space in a path
 
 
 def run(argv: list[str], *, env: dict[str, str] | None = None, log: Path | None = None,
-        timeout: float | None = None) -> str:
+        timeout: float | None = None, cwd: Path | None = None) -> str:
     """Run `argv`; its output (or, with `log`, nothing: output goes there). Raises CommandError."""
     full_env = {**os.environ, **(env or {})}
     if log is None:
         done = subprocess.run(argv, env=full_env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, cwd=cwd)
         output = done.stdout + done.stderr
     else:
         with open(log, "w") as out:
             done = subprocess.run(argv, env=full_env, stdin=subprocess.DEVNULL, stdout=out,
-                                  stderr=subprocess.STDOUT, timeout=timeout)
+                                  stderr=subprocess.STDOUT, timeout=timeout, cwd=cwd)
         output = log.read_text(errors="replace")
     if done.returncode != 0:
         raise CommandError(argv, done.returncode, output)

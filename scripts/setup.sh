@@ -10,6 +10,8 @@ DEBIAN_PACKAGES=(
   mariadb-client
   debootstrap         # the lab's base image
   apt-cacher-ng       # the lab's package proxy
+  gnupg               # signs the lab's CloudStack repository
+  dpkg-dev            # indexes it (dpkg-scanpackages)
   openssh-client
   iproute2
   rsync

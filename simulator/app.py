@@ -61,6 +61,8 @@ def create_app(config: SimConfig, location: StateLocation) -> Flask:
     app.config["HANDLERS"] = handlers()
     init_state(location)
     app.config["POOL"] = StorePool(location)
+    if not config.integration:
+        register_management_server(location, config)
 
     if config.integration:
         # The integration listener serves every path (its handler is registered for "*").
@@ -87,6 +89,19 @@ def init_state(location: StateLocation) -> None:
             store.set_meta("seeded", cs_date(time.time()))
         store.commit()
         store.seed_lock(acquire=False)
+    finally:
+        store.close()
+
+
+def register_management_server(location: StateLocation, config: SimConfig) -> None:
+    """Each management server has its mshost row from its start, as the real ones do."""
+    from .commands.server import this_management_server  # the mshost rows live with their commands
+
+    store = open_store(location)
+    try:
+        store.begin()
+        this_management_server(Context(store=store, config=config, now=time.time(), user={}, account={}))
+        store.commit()
     finally:
         store.close()
 

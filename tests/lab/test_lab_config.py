@@ -1,18 +1,23 @@
-"""The lab's pure parts, without root: inventory, addresses, apt sources, the image key, host files."""
+"""The lab's pure parts, without root: inventory, addresses, apt sources, the image key, host files, packages."""
 
 from __future__ import annotations
 
 import ipaddress
+import struct
+import subprocess
 import textwrap
 
 import pytest
+import yaml
 
+from lab import repository
 from lab.apt_sources import debian_mirror, parse_deb822, parse_one_line
-from lab.config import DEFAULT_INVENTORY, NETWORK, lab_address, mac_address, netns_name, veth_name
+from lab.config import CONTROLLER_ADDRESS, DEFAULT_INVENTORY, NETWORK, lab_address, mac_address, netns_name, veth_name
 from lab.errors import ConfigurationError
-from lab.hosts import hosts_file
+from lab.hosts import apt_proxy_conf, hosts_file
 from lab.image import IMAGE_PACKAGES, image_key
 from lab.inventory import load_inventory
+from lab.services import REPO_PORT
 
 GROUPS = {
     "db": ["db1", "db2"], "db_primary": ["db1"], "db_replica": ["db2"], "management": ["mgmt1", "mgmt2"],
@@ -101,3 +106,43 @@ def test_every_host_knows_every_lab_host_by_name():
     for host in inventory.hosts:
         assert f"{host.address}\t{host.name}" in lines
     assert "198.18.0.1\tlab-controller" in lines
+
+
+def test_hosts_reach_the_cloudstack_repository_without_the_apt_proxy():
+    conf = apt_proxy_conf("http://198.18.0.1:3142")
+    assert 'Acquire::http::Proxy "http://198.18.0.1:3142";' in conf
+    assert 'Acquire::http::Proxy::198.18.0.1 "DIRECT";' in conf
+
+
+def test_lab_yml_names_the_repository_the_lab_serves():
+    facts = yaml.safe_load((DEFAULT_INVENTORY / "group_vars/all/lab.yml").read_text())
+    assert facts["lab_cloudstack_repo_url"] == f"http://{CONTROLLER_ADDRESS}:{REPO_PORT}/debian"
+    assert facts["lab_cloudstack_repo_key_url"] == f"http://{CONTROLLER_ADDRESS}:{REPO_PORT}/release.asc"
+    assert facts["lab_cloudstack_repo_suite"] == repository.SUITE
+    assert facts["lab_cloudstack_versions"] == {repository.component(v): v for v in repository.VERSIONS}
+    assert facts["lab_systemvm_template_urls"] == {
+        repository.component(v): f"http://{CONTROLLER_ADDRESS}:{REPO_PORT}/{path}"
+        for v, path in repository.SYSTEMVM_TEMPLATES.items()}
+
+
+def test_the_stand_in_systemvm_template_is_an_empty_qcow2():
+    image = repository.empty_qcow2(5 * 1024**3)
+    magic, version = struct.unpack(">4sI", image[:8])
+    (size,) = struct.unpack(">Q", image[24:32])
+    assert (magic, version, size, len(image)) == (b"QFI\xfb", 3, 5 * 1024**3, 4 * 65536)
+
+
+def test_a_package_carries_its_version_conffiles_and_the_simulator(tmp_path):
+    deb = repository.build_deb("cloudstack-management", "4.19.3.0", tmp_path / "scratch", tmp_path / "pool")
+    assert deb.name == "cloudstack-management_4.19.3.0~bookworm_all.deb"
+    fields = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True).stdout
+    assert "Version: 4.19.3.0~bookworm\n" in fields
+    assert "Depends: cloudstack-common (= 4.19.3.0~bookworm), python3, python3-flask" in fields
+    stage = tmp_path / "scratch/cloudstack-management-4.19.3.0"
+    assert (stage / "DEBIAN/conffiles").read_text().splitlines() == [
+        "/etc/cloudstack/management/db.properties", "/etc/default/cloudstack-management",
+        "/etc/init.d/cloudstack-management"]
+    assert 'VERSION = "4.19.3.0"' in (stage / "usr/bin/cloudstack-setup-databases").read_text()
+    assert (stage / "usr/share/cloudstack-management/lib/simulator/__main__.py").is_file()
+    assert not (stage / "usr/share/cloudstack-management/lib/simulator/packaging").exists()
+    assert (stage / "usr/bin/cloudstack-setup-databases").stat().st_mode & 0o777 == 0o755
