@@ -36,11 +36,18 @@ def submit(ctx: Context, handler: Handler, params: dict, fault: dict | None) -> 
         "instance_type": handler.instance_type,
         "instance_id": object_id or params.get("id"),
         "created": ctx.now,
-        "ready_at": None if hangs else ctx.now + ctx.config.job_delay,
+        "ready_at": None if hangs else ctx.now + job_delay(ctx, fault),
         "failure": fault if fault and fault.get("jobresult") == "fail" else None,
     }
     ctx.store.insert_job(job)
     return envelopes.async_response(cmd.wrapper, job["uuid"], object_id)
+
+
+def job_delay(ctx: Context, fault: dict | None) -> float:
+    """How long the job stays pending: the process's --job-delay, or a fault's jobdelay."""
+    if fault and fault.get("jobdelay") is not None:
+        return fault["jobdelay"]
+    return ctx.config.job_delay
 
 
 def tick(store: Store, config: SimConfig, now: float, handlers: dict[str, Handler]) -> None:

@@ -66,7 +66,8 @@ _TABLES = {
         cserrorcode INTEGER,
         errortext {text},
         latency DOUBLE NOT NULL DEFAULT 0,
-        jobresult VARCHAR(16)
+        jobresult VARCHAR(16),
+        jobdelay DOUBLE
     """,
     "sim_session": """
         sessionkey VARCHAR(128) NOT NULL PRIMARY KEY,
@@ -411,19 +412,19 @@ class Store:
 
     def add_fault(self, fault: dict) -> None:
         self.execute(
-            "INSERT INTO sim_fault (command, remaining, errorcode, cserrorcode, errortext, latency, jobresult)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sim_fault (command, remaining, errorcode, cserrorcode, errortext, latency, jobresult,"
+            " jobdelay) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (fault["command"], fault["remaining"], fault.get("errorcode"), fault.get("cserrorcode"),
-             fault.get("errortext"), fault.get("latency", 0.0), fault.get("jobresult")),
+             fault.get("errortext"), fault.get("latency", 0.0), fault.get("jobresult"), fault.get("jobdelay")),
         )
 
     def take_fault(self, command: str) -> dict | None:
         """The oldest live fault for a command, counted down by one (negative counts never run out)."""
         rows = self.execute(
-            "SELECT id, remaining, errorcode, cserrorcode, errortext, latency, jobresult FROM sim_fault"
+            "SELECT id, remaining, errorcode, cserrorcode, errortext, latency, jobresult, jobdelay FROM sim_fault"
             " WHERE LOWER(command) = LOWER(?) AND remaining != 0 ORDER BY id", (command,),
         ).fetchall()
-        for row_id, remaining, errorcode, cserrorcode, errortext, latency, jobresult in rows:
+        for row_id, remaining, errorcode, cserrorcode, errortext, latency, jobresult, jobdelay in rows:
             if remaining > 0:
                 updated = self.execute(
                     "UPDATE sim_fault SET remaining = remaining - 1 WHERE id = ? AND remaining = ?", (row_id, remaining)
@@ -431,7 +432,7 @@ class Store:
                 if updated.rowcount != 1:
                     continue
             return {"errorcode": errorcode, "cserrorcode": cserrorcode, "errortext": errortext,
-                    "latency": latency or 0.0, "jobresult": jobresult}
+                    "latency": latency or 0.0, "jobresult": jobresult, "jobdelay": jobdelay}
         return None
 
     def clear_faults(self, command: str | None = None) -> int:
@@ -441,10 +442,10 @@ class Store:
 
     def list_faults(self) -> list[dict]:
         rows = self.execute(
-            "SELECT command, remaining, errorcode, cserrorcode, errortext, latency, jobresult FROM sim_fault"
+            "SELECT command, remaining, errorcode, cserrorcode, errortext, latency, jobresult, jobdelay FROM sim_fault"
             " WHERE remaining != 0 ORDER BY id"
         ).fetchall()
-        keys = ("command", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult")
+        keys = ("command", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult", "jobdelay")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     # -- sessions ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _simulator_command(name: str, description: str, kind: str, wrapper: str, obj
     ))
 
 
-FAULT_FIELDS = ("name", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult")
+FAULT_FIELDS = ("name", "remaining", "errorcode", "cserrorcode", "errortext", "latency", "jobresult", "jobdelay")
 
 _simulator_command(
     "configureSimulatorFault", "Makes the next calls of a command fail, wait, or leave their job failed or pending",
@@ -40,7 +40,8 @@ _simulator_command(
      Param("cserrorcode", "integer", False, "cserrorcode of the failure"),
      Param("errortext", "string", False, "errortext of the failure", length=4096),
      Param("latency", "double", False, "seconds to wait before answering"),
-     Param("jobresult", "string", False, "async commands: fail (the job fails) or hang (the job never finishes)")],
+     Param("jobresult", "string", False, "async commands: fail (the job fails) or hang (the job never finishes)"),
+     Param("jobdelay", "double", False, "async commands: seconds the job stays pending (instead of --job-delay)")],
     FAULT_FIELDS,
 )
 _simulator_command(
@@ -64,14 +65,16 @@ def configure_fault(ctx: Context, p: dict) -> dict:
     errorcode = p.get("errorcode")
     if errorcode is not None and not 400 <= errorcode <= 599:
         raise invalid_parameter(f"errorcode: {errorcode} must be an HTTP error status (400-599)")
-    if errorcode is None and jobresult is None and not p.get("latency"):
-        raise invalid_parameter("configureSimulatorFault needs errorcode, jobresult or latency")
+    if errorcode is None and jobresult is None and not p.get("latency") and p.get("jobdelay") is None:
+        raise invalid_parameter("configureSimulatorFault needs errorcode, jobresult, jobdelay or latency")
+    if p.get("jobdelay") is not None and p["jobdelay"] < 0:
+        raise invalid_parameter(f"jobdelay: {p['jobdelay']} must not be negative")
     latency = p.get("latency", 0.0)
     if latency < 0:
         raise invalid_parameter(f"latency: {latency} must not be negative")
     fault = {"command": p["name"], "remaining": count, "errorcode": errorcode,
              "cserrorcode": p.get("cserrorcode"), "errortext": p.get("errortext"), "latency": latency,
-             "jobresult": jobresult}
+             "jobresult": jobresult, "jobdelay": p.get("jobdelay")}
     ctx.store.add_fault(fault)
     return fault_view(fault)
 

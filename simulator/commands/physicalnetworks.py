@@ -252,7 +252,7 @@ def create_physical_network(ctx: Context, p: dict) -> dict:
     return physical_network_view(ctx.require("physicalnetwork", p["id"], "physical network"))
 
 
-@command("updatePhysicalNetwork")
+@command("updatePhysicalNetwork", instance_type="PhysicalNetwork")
 def update_physical_network(ctx: Context, p: dict) -> dict:
     pn = ctx.store.get("physicalnetwork", p["id"])
     if pn is None:
@@ -370,7 +370,7 @@ def add_traffic_type(ctx: Context, p: dict) -> dict:
     return ctx.require("traffictype", p["id"], "traffic type")
 
 
-@command("updateTrafficType")
+@command("updateTrafficType", instance_type="TrafficType")
 def update_traffic_type(ctx: Context, p: dict) -> dict:
     traffic = ctx.store.get("traffictype", p["id"])
     if traffic is None:
@@ -381,7 +381,7 @@ def update_traffic_type(ctx: Context, p: dict) -> dict:
     return ctx.store.update("traffictype", traffic)
 
 
-@command("deleteTrafficType")
+@command("deleteTrafficType", instance_type="TrafficType")
 def delete_traffic_type(ctx: Context, p: dict) -> None:
     traffic = ctx.store.get("traffictype", p["id"])
     if traffic is None:
@@ -546,7 +546,7 @@ def provider_is_ready(ctx: Context, provider: dict) -> bool:
     return name not in (n.lower() for n in NEVER_READY)
 
 
-@command("updateNetworkServiceProvider")
+@command("updateNetworkServiceProvider", instance_type="PhysicalNetworkServiceProvider")
 def update_network_service_provider(ctx: Context, p: dict) -> dict:
     provider = ctx.store.get("provider", p["id"])
     if provider is None:

@@ -53,3 +53,27 @@ def run_target(sim, target: str, tmp_path: Path, extra_args: list[str] | None = 
     return subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
                            "-e", f"ansible_python_interpreter={sys.executable}", *(extra_args or []), str(playbook)],
                           cwd=ROOT, env=ansible_env(sim), capture_output=True, text=True, timeout=600)
+
+
+TASKS_PLAYBOOK = """\
+- name: Run tasks against the simulator
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/acsible.cloudstack.cloudstack:
+      poll_interval: 0.1
+      job_timeout: 30
+  tasks:
+{tasks}
+"""
+
+
+def run_tasks(sim, tmp_path: Path, tasks: str) -> subprocess.CompletedProcess:
+    """ansible-playbook over a few tasks given inline (YAML, as in a task file)."""
+    (tmp_path / "tasks.yml").write_text(tasks)
+    playbook = tmp_path / "inline.yml"
+    playbook.write_text(TASKS_PLAYBOOK.format(tasks="    - name: Run the tasks\n"
+                                                     f"      ansible.builtin.include_tasks: {tmp_path / 'tasks.yml'}"))
+    return subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
+                           "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
+                          cwd=ROOT, env=ansible_env(sim), capture_output=True, text=True, timeout=600)

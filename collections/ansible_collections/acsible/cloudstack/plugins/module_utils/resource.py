@@ -382,6 +382,7 @@ class Resource:
         for job in self.api.list_all("listAsyncJobs", {"listall": True}):
             if job.get("jobstatus") == 0 and job.get("jobinstanceid") == obj.get("id"):
                 self.api.wait_for_job(job.get("cmd", "job").rsplit(".", 1)[-1], job["jobid"])
+                self.result["attached_job"] = job["jobid"]
                 return True
         return False
 
@@ -442,6 +443,12 @@ class Resource:
 
     def update(self, have):
         diffs = self.differences(have)
+        if diffs and not self.module.check_mode and self.wait_for_pending_job(have):
+            # An earlier run's job on this object has just finished: judge what is left from
+            # the object as it is now, rather than sending the same change a second time.
+            have = self.find() or have
+            diffs = self.differences(have)
+            self.result["changed"] = True
         frozen = {name: d for name, d in diffs.items()
                   if name != self.name_option and not self.options[name].updatable}
         if frozen:
@@ -456,7 +463,6 @@ class Resource:
                 field = "name" if name == self.name_option else self.options[name].field
                 merged[field] = new
             return merged
-        self.wait_for_pending_job(have)
         return self.call(self.update_command, self.update_params(have, diffs))
 
     def refuse_frozen(self, have, frozen):
