@@ -36,4 +36,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
-echo "setup: ready ($(.venv/bin/python --version), $(.venv/bin/ansible --version | head -1))"
+echo "setup: ready ($(.venv/bin/python --version), ansible-core $(.venv/bin/python -c 'from ansible.release import __version__; print(__version__)'))"
