@@ -84,15 +84,7 @@ class AptProxy:
         progress(f"apt proxy started at {self.url} (pid {self.pid()})")
 
     def stop(self, progress: Callable[[str], None]) -> bool:
-        pid = self.pid()
-        if pid is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        kill(pid)
-        wait_until(lambda: not pid_alive(pid), timeout=START_TIMEOUT, what=f"apt-cacher-ng (pid {pid}) gone")
-        self.pid_file.unlink(missing_ok=True)
-        progress(f"apt proxy stopped (pid {pid})")
-        return True
+        return stop_recorded(self.pid(), self.pid_file, "apt proxy", progress)
 
 
 class RepoServer:
@@ -135,15 +127,19 @@ class RepoServer:
         progress(f"cloudstack repository served at {self.url} (pid {self.pid()})")
 
     def stop(self, progress: Callable[[str], None]) -> bool:
-        pid = self.pid()
-        if pid is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        kill(pid)
-        wait_until(lambda: not pid_alive(pid), timeout=START_TIMEOUT, what=f"repository server (pid {pid}) gone")
-        self.pid_file.unlink(missing_ok=True)
-        progress(f"cloudstack repository server stopped (pid {pid})")
-        return True
+        return stop_recorded(self.pid(), self.pid_file, "cloudstack repository server", progress)
+
+
+def stop_recorded(pid: int | None, pid_file: Path, label: str, progress: Callable[[str], None]) -> bool:
+    """Stop a service the lab started (its verified pid, or None) and forget its pid file."""
+    if pid is None:
+        pid_file.unlink(missing_ok=True)
+        return False
+    kill(pid)
+    wait_until(lambda: not pid_alive(pid), timeout=START_TIMEOUT, what=f"{label} (pid {pid}) gone")
+    pid_file.unlink(missing_ok=True)
+    progress(f"{label} stopped (pid {pid})")
+    return True
 
 
 def strip_scheme(uri: str) -> str:
