@@ -9,6 +9,7 @@ The hardware figures are what a simulated agent reports.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import uuid as uuidlib
 from decimal import ROUND_HALF_EVEN, Decimal
 from urllib.parse import quote_plus, urlsplit
@@ -17,7 +18,7 @@ from ..errors import INTERNAL_ERROR, ApiError, cloud_runtime, invalid_parameter
 from ..registry import Context, Query, command
 from .clusters import cluster_repr, cpu_arch, find_cluster_by_name, new_cluster
 from .hypervisors import hypervisor_list, hypervisor_type
-from .pods import java_string, pod_repr, zone_repr
+from .pods import ip_to_int, java_string, pod_repr, zone_repr
 
 # What a simulated agent reports for every host.
 CPU_SOCKETS, CPU_NUMBER, CPU_SPEED_MHZ = 2, 16, 2400
@@ -258,6 +259,8 @@ def add_host(ctx: Context, p: dict) -> list[dict]:
     # The discoverer gives up (null) on a cluster of another hypervisor or a URL it cannot handle.
     if cluster["hypervisortype"].lower() != wanted.lower() or (wanted.lower() in ("kvm", "lxc") and scheme != "http"):
         raise discovery_failure(f"Unable to add the host: Cannot find the server resources at {p['url']}")
+    if cluster["hypervisortype"] == "Simulator":
+        return [add_simulated_host(ctx, p, zone, pod, cluster, uri)]
     address = url_host(uri)
     existing = duplicate_host(ctx, zone, address)
     if existing:
@@ -269,6 +272,34 @@ def add_host(ctx: Context, p: dict) -> list[dict]:
     remember_address(ctx, host)
     ctx.schedule("host", host["id"], ctx.config.host_up_delay, host_status("Up"), {"state": "Connecting"})
     return [host]
+
+
+def add_simulated_host(ctx: Context, p: dict, zone: dict, pod: dict, cluster: dict, uri: str) -> dict:
+    """SimulatorDiscoverer: http://sim/... adds a new mock agent on every call, named
+    SimulatedAgent.<guid>, with an address from the pod's range (MockAgentManagerImpl)."""
+    if urlsplit(uri).scheme != "http" or not (urlsplit(uri).hostname or "").startswith("sim"):
+        raise discovery_failure(f"Unable to add the host: Cannot find the server resources at {p['url']}")
+    guid = str(uuidlib.uuid4())
+    host = new_host(ctx, p, zone, pod, cluster, free_pod_address(ctx, pod), guid)
+    host["name"] = f"SimulatedAgent.{guid}"
+    ctx.store.insert("host", host, parentid=cluster["id"])
+    ctx.schedule("host", host["id"], ctx.config.host_up_delay, host_status("Up"), {"state": "Connecting"})
+    return host
+
+
+def free_pod_address(ctx: Context, pod: dict) -> str:
+    """The first address of the pod's range no host of the pod holds (MockAgentManagerImpl.getIpAddress)."""
+    used = {host.get("ipaddress") for host in ctx.store.find("host", zoneid=pod["zoneid"],
+                                                             where=lambda host: host.get("podid") == pod["id"])}
+    for item in (pod.get("_description") or "").split(","):  # the pod's ranges: start-end-...
+        bounds = item.split("-")
+        if len(bounds) < 2 or not bounds[0]:
+            continue
+        for number in range(ip_to_int(bounds[0]), ip_to_int(bounds[1] or bounds[0]) + 1):
+            address = str(ipaddress.IPv4Address(number))
+            if address not in used:
+                return address
+    raise cloud_runtime(f"Unable to get an IP address for a simulated host in pod {pod['name']}")
 
 
 def duplicate_failure(ctx: Context, uri: str, zone: dict, pod: dict, cluster: dict, address: str,

@@ -200,3 +200,22 @@ def test_listhosttags_lists_each_tag_with_its_host(api):
     rows = [row for row in api.listing("listHostTags") if row["name"] == tag]
     assert len(rows) == 1 and isinstance(rows[0]["hostid"], int) and rows[0]["isimplicit"] is False
     assert "id" not in rows[0]
+
+
+def test_the_simulator_hypervisor_adds_a_new_agent_on_every_call_as_marvin_expects(api):
+    default = "KVM,VMware,XenServer,Hyperv,BareMetal,Ovm,LXC,Ovm3,External"  # the setting is unset: its code default
+    api.call("updateConfiguration", name="hypervisor.list", value=default + ",Simulator")
+    try:
+        pod = new_pod(api, api.create_zone(), subnet="192.168.77")
+        cluster = new_cluster(api, pod, hypervisor="Simulator")
+        added = [api.call("addHost", zoneid=pod["zoneid"], podid=pod["id"], clusterid=cluster["id"],
+                          url="http://sim/c0/h0", username="root", password="password",
+                          hypervisor="Simulator")["host"][0] for _ in range(2)]
+        assert [h["name"].startswith("SimulatedAgent.") for h in added] == [True, True]
+        assert added[0]["name"] != added[1]["name"]
+        assert [h["ipaddress"] for h in added] == ["192.168.77.10", "192.168.77.11"]
+        error = api.error("addHost", zoneid=pod["zoneid"], podid=pod["id"], clusterid=cluster["id"],
+                          url="http://kvm5/c0/h0", username="root", password="password", hypervisor="Simulator")
+        assert error["errortext"] == "Unable to add the host: Cannot find the server resources at http://kvm5/c0/h0"
+    finally:
+        api.call("updateConfiguration", name="hypervisor.list", value=default)
