@@ -61,3 +61,11 @@ def test_the_role_refuses_to_run_without_a_spec(sim):
     run = zone_playbook(sim, "-e", '{"cloudstack_zone_spec": {}}')
     assert run.returncode != 0
     assert "cloudstack_zone_spec or cloudstack_zone_spec_file: give the zone spec" in run.stdout
+
+
+def test_a_spec_file_given_relative_to_the_working_directory_is_planned(sim):
+    run = zone_playbook(sim, "--check", "-e", '{"cloudstack_zone_spec": {}}',
+                        "-e", "cloudstack_zone_spec_file=inventory/examples/zone-wide-storage.yml")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "create primary storage zws1-zone-ps in zone zws1" in run.stdout
+    assert ApiActions(sim).call("listZones").get("zone", []) == []
