@@ -61,7 +61,7 @@ def listed(api, command, key, **params):
 
 
 def test_an_empty_cloud_is_converged_from_a_spec_and_a_rerun_changes_nothing(sim, api, tmp_path):
-    first = zone_spec(sim, spec=example())
+    first = zone_spec(sim, spec=example(), wait_for_system_vms=True)
     assert not first.get("failed"), first.get("msg")
     assert first["changed"] and first["plan"][:3] == [
         "update setting expunge.delay: value 86400 -> 60", "update setting network.gc.interval: value 600 -> 60",
@@ -78,6 +78,9 @@ def test_an_empty_cloud_is_converged_from_a_spec_and_a_rerun_changes_nothing(sim
                                                 zoneid=zone["id"])[0]["id"])
     assert {p["name"] for p in providers if p["state"] == "Enabled"} >= {"VirtualRouter", "VpcVirtualRouter",
                                                                           "InternalLbVm"}
+    system_vms = listed(api, "listSystemVms", "systemvm", zoneid=zone["id"])
+    assert sorted((vm["systemvmtype"], vm["state"]) for vm in system_vms) == [
+        ("consoleproxy", "Running"), ("secondarystoragevm", "Running")]
 
     again = zone_spec(sim, spec=example())
     assert again["changed"] is False and again["plan"] == []

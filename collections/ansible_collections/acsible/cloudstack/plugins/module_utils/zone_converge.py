@@ -775,12 +775,12 @@ def converge(api, spec, prune=False, check_mode=False, wait_hosts=True, wait_for
             if wait_hosts:
                 planner.wait_hosts_up(("zone", zone["name"].lower()))
             if wait_for_system_vms:
-                wait_for_system_vms(api, zone_ids[zone["name"]], zone["name"])
+                wait_system_vms_running(api, zone_ids[zone["name"]], zone["name"])
     return {"plan": [action.text for action in actions], "restart_required": planner.restart_required,
             "zones": zone_ids}
 
 
-def wait_for_system_vms(api, zone_id, zone_name):
+def wait_system_vms_running(api, zone_id, zone_name):
     def probe():
         vms = api.list_all("listSystemVms", {"zoneid": zone_id})
         running = {vm.get("systemvmtype") for vm in vms if vm.get("state") == "Running"}
