@@ -149,8 +149,8 @@ class ZonePlanner:
         self.actions = []
         self.conflicts = []
         self.made = Made()
-        self.new_hosts = []         # the hosts added by this run, and those of the spec found not Up:
-                                    # the ones waited for
+        # The hosts waited for: those added by this run, and those of the spec found not Up.
+        self.new_hosts = []
         self.restart_required = []
 
     # -- the plan ---------------------------------------------------------------------------
