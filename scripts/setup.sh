@@ -16,6 +16,10 @@ DEBIAN_PACKAGES=(
   iproute2
   rsync
   curl
+  uuid-runtime        # uuidgen, bzip2 and file: what cloud-install-sys-tmplt needs (tests/library)
+  bzip2
+  file
+  chromium            # headless browser of the job pages' tests (driven by Playwright, never downloaded)
 )
 
 missing=()

@@ -18,7 +18,8 @@ from .exceptions import ConfigurationError
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the API app: `config` (from load_config) or the defaults, then `test_config` on top.
+    """Build the app (the JSON API and the pages): `config` (from load_config) or the defaults, then
+    `test_config` on top.
 
     Outside TESTING it refuses to start without a real SECRET_KEY and at least one API token.
     The store's schema is brought up to date and the configured environments are registered.
@@ -36,10 +37,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, config: Mapping[str
     _prepare_store(app, service)
 
     db.init_app(app)
-    from . import api, errors
+    from . import api, errors, ui
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ui.bp)
     return app
 
 

@@ -1,4 +1,4 @@
-"""python -m web serve|worker|token|migrate|environment|audit: run and administer the job service."""
+"""python -m web serve|worker|token|migrate|environment|audit|client: run, administer and use the job service."""
 
 from __future__ import annotations
 
@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="print the audit log, newest first, as JSON lines")
     common(audit)
     audit.add_argument("--limit", type=int, default=100)
+
+    sub.add_parser("client", add_help=False,
+                   help="use a running service: submit|status|logs|cancel|list (`client --help`)")
     return parser
 
 
@@ -136,11 +139,13 @@ def serve(args: argparse.Namespace) -> int:
     if reaped:
         log.warning("on start: %d jobs of dead workers marked error: %s", len(reaped), ", ".join(reaped))
     host, port = args.listen
+    # send_bytes=1: waitress holds a running response's writes until 18000 bytes by default, which would
+    # hold back server-sent events (the job stream) instead of sending each as it comes.
     server = create_server(app, host=host, port=port, threads=int(config["SERVER_THREADS"]), map={},
-                           ident="acsible-web")
+                           ident="acsible-web", send_bytes=1)
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
-    print(f"web: API on http://{host}:{port}/api/v1 with {service.workers} workers; "
+    print(f"web: pages on http://{host}:{port}/, the API on http://{host}:{port}/api/v1, {service.workers} workers; "
           f"store {_describe_store(service.store_url)}", flush=True)
     wait_for_signal()
     server.close()
@@ -248,6 +253,11 @@ ACTIONS = {"serve": serve, "worker": worker, "token": token, "migrate": migrate,
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["client"]:  # the client has its own parser, and needs neither logging nor a store
+        from . import client
+
+        return client.main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

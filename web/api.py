@@ -200,6 +200,11 @@ def environments() -> Response:
 @require("operator")
 def clear_environment(name: str) -> Response:
     """An operator says the environment is fit for jobs again after a job was killed mid-run."""
+    return jsonify(environment_json(*clear_attention(name)))
+
+
+def clear_attention(name: str) -> tuple[Environment, EnvironmentState | None]:
+    """Clear an environment's attention flag (audited when it was set); the pages use it too."""
     environment = service().environments.get(name)
     if environment is None:
         raise NotFound(f"no environment {name[:64]!r}")
@@ -209,14 +214,24 @@ def clear_environment(name: str) -> Response:
         record("clear", environment=name, attention_job=before.attention_job, reason=before.attention_reason)
         log.info("environment %s cleared by %s", name, current_identity().name)
         notify_workers()
-    return jsonify(environment_json(environment, state))
+    return environment, state
 
 
 @bp.post("/jobs")
 @require("requester")
 def submit_job() -> Response:
     """Queue a run of a catalog entry on an environment: 202 with the job and its Location."""
-    submission = parse_submission(read_json_body())
+    job, created = queue_job(read_json_body(), request.headers.get("Idempotency-Key"))
+    return accepted(job, replayed=not created)
+
+
+def queue_job(body: Any, key: str | None) -> tuple[Job, bool]:
+    """Check a job request (shape, entry, role, environment, vars, schema) and queue it: (job, created).
+
+    A reused Idempotency-Key returns the first job with created=False. The pages use it too, so a job
+    launched from a form passes exactly the API's checks.
+    """
+    submission = parse_submission(body)
     entry = service().catalog.entries.get(submission.entry)
     if entry is None:
         raise FieldErrors({"entry": f"no catalog entry named {submission.entry!r}"})
@@ -231,7 +246,6 @@ def submit_job() -> Response:
                                           f"{', '.join(entry.environment_kinds)}"})
     check_variables(submission.vars)
     check_schema(submission.vars, entry.inputs)
-    key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise BadRequest("Idempotency-Key is 1 to 255 visible ASCII characters")
     new = NewJob(id=str(uuid.uuid4()), entry=entry.name, environment=environment.name, vars=submission.vars,
@@ -241,12 +255,11 @@ def submit_job() -> Response:
     except IdempotencyConflict as exc:
         raise FieldErrors({"Idempotency-Key": f"was used for job {exc.job_id} with another request"},
                           "the Idempotency-Key was used with another request") from exc
-    if not created:
-        return accepted(job, replayed=True)
-    record("submit", job, entry=entry.name, idempotency_key=key, request_hash=job.request_hash)
-    log.info("job %s queued: %s on %s by %s", job.id, entry.name, environment.name, identity.name)
-    notify_workers()
-    return accepted(job)
+    if created:
+        record("submit", job, entry=entry.name, idempotency_key=key, request_hash=job.request_hash)
+        log.info("job %s queued: %s on %s by %s", job.id, entry.name, environment.name, identity.name)
+        notify_workers()
+    return job, created
 
 
 @bp.get("/jobs")
@@ -315,13 +328,21 @@ def job_stdout(job_id: str) -> Response:
 @require("viewer")
 def job_stream(job_id: str) -> Response:
     """The job's events as server-sent events (`id:` is the counter; resume with Last-Event-ID)."""
-    job = visible_job(job_id)
+    return event_stream_response(visible_job(job_id))
+
+
+def event_stream_response(job: Job, named: bool = True) -> Response:
+    """The server-sent events of a job from Last-Event-ID (or `after`); 503 when every stream slot is taken.
+
+    `named`: each event's SSE type is its Ansible event name; else they are all `message` (one
+    EventSource listener), and the last is always `end`.
+    """
     after = _last_event_id()
     slots: threading.BoundedSemaphore = current_app.extensions["acsible_streams"]
     if not slots.acquire(blocking=False):
         raise ServiceUnavailable("too many open streams; poll /events instead")
     stream = _event_stream(current_app.config["STORE"], job.id, after,
-                           float(current_app.config["STREAM_HEARTBEAT"]))
+                           float(current_app.config["STREAM_HEARTBEAT"]), named)
     response = Response(stream, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
@@ -336,7 +357,7 @@ def _last_event_id() -> int:
     return int(raw.strip())
 
 
-def _event_stream(store_url: str, job_id: str, after: int, heartbeat: float) -> Iterator[str]:
+def _event_stream(store_url: str, job_id: str, after: int, heartbeat: float, named: bool = True) -> Iterator[str]:
     """Poll the store for new events; end with an `end` event once the job is over and all are sent."""
     store = open_store(store_url)
     try:
@@ -346,7 +367,8 @@ def _event_stream(store_url: str, job_id: str, after: int, heartbeat: float) -> 
             events = store.events(job_id, after, EVENTS_PAGE_MAX)
             for event in events:
                 after = event.counter
-                yield f"id: {event.counter}\nevent: {event.event}\ndata: {json.dumps(event_json(event))}\n\n"
+                kind = f"event: {event.event}\n" if named else ""
+                yield f"id: {event.counter}\n{kind}data: {json.dumps(event_json(event))}\n\n"
                 last_sent = time.monotonic()
             if events:
                 continue
@@ -369,7 +391,13 @@ def _event_stream(store_url: str, job_id: str, after: int, heartbeat: float) -> 
 @require("requester")
 def cancel_job(job_id: str) -> Response:
     """Cancel a job: at once while queued; SIGINT, then the process group killed, while running."""
-    job = visible_job(job_id)
+    response = jsonify(job_json(cancel(visible_job(job_id))))
+    response.status_code = 202
+    return response
+
+
+def cancel(job: Job) -> Job:
+    """Ask a job to stop (audited once); 409 when it already finished otherwise. The pages use it too."""
     if job.finished and job.status != CANCELED:
         raise Conflict(f"the job already finished: {job.status}")
     identity = current_identity()
@@ -380,7 +408,5 @@ def cancel_job(job_id: str) -> Response:
     if job.cancel_requested_at is None:
         record("cancel", updated, status_when_asked=job.status)
         log.info("job %s: cancel asked by %s while %s", job.id, identity.name, job.status)
-    response = jsonify(job_json(updated))
-    response.status_code = 202
-    return response
+    return updated
 

@@ -56,6 +56,11 @@ DEFAULTS: dict[str, Any] = {
     "STREAM_HEARTBEAT": 15.0,
     "STDOUT_LIMIT": 1024 * 1024,
     "SERVER_THREADS": 48,
+    # The pages' session cookie (it keeps the hash of the token signed in with, signed with SECRET_KEY).
+    "SESSION_COOKIE_NAME": "acsible_session",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,     # true behind HTTPS
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a page sign-in lasts
 }
 PATH_KEYS = ("CATALOG", "RUN_DIR", "ANSIBLE_CONFIG", "SECRET_KEY_FILE")
 

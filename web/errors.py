@@ -1,14 +1,15 @@
 """One JSON shape for every HTTP error: {code, message, description}, plus `errors` for invalid fields.
 
 As microblog-api's `api/errors.py`. An unexpected exception becomes a plain 500 (the traceback goes to
-the service log only); a job store that cannot be reached becomes a 503.
+the service log only); a job store that cannot be reached becomes a 503. Outside /api/ (the pages)
+the same errors are shown as a page.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, UnprocessableEntity
 
 from .db import DATABASE_ERRORS
@@ -38,6 +39,10 @@ class BadQuery(HTTPException):
 
 
 def error_response(error: HTTPException) -> Response:
+    if not request.path.startswith("/api/"):
+        from .ui import error_page
+
+        return error_page(error)
     body = {"code": error.code, "message": error.name, "description": error.description}
     errors = getattr(error, "errors", None)
     if errors:

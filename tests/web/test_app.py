@@ -196,7 +196,7 @@ def test_viewers_cannot_cancel_or_clear(api):
 
 # -- errors --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("method, path, status", [
-    ("GET", "/api/v1/nothing", 404), ("GET", "/", 404), ("DELETE", "/api/v1/jobs", 405),
+    ("GET", "/api/v1/nothing", 404), ("GET", "/api/", 404), ("DELETE", "/api/v1/jobs", 405),
     ("PUT", "/api/v1/catalog", 405), ("GET", "/api/v1/jobs/not-a-uuid", 404),
     ("GET", "/api/v1/jobs/00000000-0000-4000-8000-000000000000", 404),
 ])
