@@ -88,6 +88,13 @@ class LabPaths:
         return self.hosts / name
 
     @property
+    def shares(self) -> Path:
+        return self.state / "shares"
+
+    def share(self, name: str) -> Path:
+        return self.shares / name
+
+    @property
     def services(self) -> Path:
         return self.state / "services"
 

@@ -39,9 +39,10 @@ BOOT_GRACE = 1.0  # after this, a boot with no process left in its netns has fai
 # Not a security boundary, but no accident in a host reaches the controller: /dev holds only the harmless
 # nodes, /sys and /proc/sys are read-only (but /proc/sys/net, which is the host's own), and no process in
 # the host can load modules, reboot, or set the clock.
-# sshd is started through a link named `init`: Ansible reads PID 1's name, takes "init" as "look further"
-# and finds /etc/init.d, so ansible_service_mgr is `sysvinit`, which is how services run here. Its argv[0]
-# stays /usr/sbin/sshd, so the sessions it re-executes are plain sshd processes.
+# sshd is started through a link named `sysvinit`: Ansible takes PID 1's name as the service manager, so
+# ansible_service_mgr is `sysvinit`, which is how services run here, even once a package has installed
+# systemd-sysv (/sbin/init -> systemd, which Ansible would otherwise believe). Its argv[0] stays
+# /usr/sbin/sshd, so the sessions it re-executes are plain sshd processes.
 BOOT_SCRIPT = """\
 set -e
 cd "$1"
@@ -62,14 +63,14 @@ ln -s /proc/self/fd/1 dev/stdout
 ln -s /proc/self/fd/2 dev/stderr
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs run
 mkdir -p run/sshd run/lock run/oldroot run/acsible-lab
-ln -s /usr/sbin/sshd run/acsible-lab/init
+ln -s /usr/sbin/sshd run/acsible-lab/sysvinit
 hostname "$2"
 pivot_root . run/oldroot
 cd /
 umount -l /run/oldroot
 rmdir /run/oldroot
 exec setpriv --bounding-set -sys_module,-sys_boot,-sys_time,-sys_rawio \\
-    bash -c 'exec -a /usr/sbin/sshd /run/acsible-lab/init -D -e'
+    bash -c 'exec -a /usr/sbin/sshd /run/acsible-lab/sysvinit -D -e'
 """
 
 
@@ -129,6 +130,7 @@ def start_host(paths: LabPaths, host: LabHost, *, image: BaseImage, every_host: 
     """Make the host from nothing (the caller cleared leftovers) and start its sshd; its pid."""
     directory = host_dir(paths, host.name)
     mount_root(directory, image)
+    mount_shares(paths, directory, host)
     write_host_files(directory.root, host, every_host=every_host, sources=sources, proxy_url=proxy_url,
                      authorized_key=authorized_key)
     make_host_key(directory.root, host)
@@ -142,6 +144,28 @@ def mount_root(directory: HostDir, image: BaseImage) -> None:
     write_file(directory.image_file, image.key + "\n")
     options = f"lowerdir={image.rootfs},upperdir={directory.path / 'upper'},workdir={directory.path / 'work'}"
     run(["mount", "-t", "overlay", "overlay", "-o", options, str(directory.root)])
+
+
+def mount_shares(paths: LabPaths, directory: HostDir, host: LabHost) -> None:
+    """Bind each of the host's shares (a directory of the state dir, made on first use) at its path in the
+    host's root, before the host boots: its mount namespace starts as a copy that holds them."""
+    for path, name in host.shares:
+        share = paths.share(name)
+        share.mkdir(mode=0o755, parents=True, exist_ok=True)
+        target = share_mount_point(directory.root, path, host.name)
+        target.mkdir(mode=0o755, parents=True, exist_ok=True)
+        run(["mount", "--bind", str(share), str(target)])
+
+
+def share_mount_point(root: Path, path: str, host_name: str) -> Path:
+    """`path` inside `root`, refusing a path that passes through a link (it could lead out of the host)."""
+    target = root
+    for part in Path(path).relative_to("/").parts:
+        target = target / part
+        if target.is_symlink():
+            raise LabError(f"{host_name}: lab_shares path {path} passes through the link /"
+                           f"{target.relative_to(root)} in the image")
+    return target
 
 
 def write_host_files(root: Path, host: LabHost, *, every_host: tuple[LabHost, ...], sources: list[AptSource],

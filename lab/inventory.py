@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,10 @@ from .config import lab_address
 from .errors import ConfigurationError
 
 HOST_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # a hostname, and short enough for a netns name
+SHARE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+# What a share may not be mounted over: the host's own system directories.
+SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys",
+               "/usr", "/var")
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,8 @@ class LabHost:
     name: str
     address: ipaddress.IPv4Address
     groups: tuple[str, ...]
+    # (path in the host, share name): the lab's stand-in for NFS, see `shares` in lab/README.md.
+    shares: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,27 @@ def make_host(name: str, host_vars: dict, groups: list[str], source: Path) -> La
         raise ConfigurationError(f"{source}: host name {name!r} must match {HOST_NAME.pattern}")
     if "ansible_host" not in host_vars:
         raise ConfigurationError(f"{source}: host {name} has no ansible_host (its 198.18.0.x address)")
-    return LabHost(name, lab_address(str(host_vars["ansible_host"])), tuple(groups))
+    return LabHost(name, lab_address(str(host_vars["ansible_host"])), tuple(groups),
+                   read_shares(name, host_vars.get("lab_shares"), source))
+
+
+def read_shares(name: str, value: object, source: Path) -> tuple[tuple[str, str], ...]:
+    """`lab_shares: {PATH: SHARE}`: absolute paths outside the system directories, share names like hosts'."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{source}: host {name}: lab_shares must map a path to a share name")
+    shares = []
+    for path, share in value.items():
+        path = str(path)
+        if not path.startswith("/") or posixpath.normpath(path) != path or path in SYSTEM_DIRS:
+            raise ConfigurationError(f"{source}: host {name}: lab_shares path {path!r} must be an absolute, "
+                                     f"normalised path other than {', '.join(SYSTEM_DIRS)}")
+        if not SHARE_NAME.match(str(share)):
+            raise ConfigurationError(f"{source}: host {name}: lab_shares name {share!r} for {path} must match "
+                                     f"{SHARE_NAME.pattern}")
+        shares.append((path, str(share)))
+    return tuple(sorted(shares))
 
 
 def check_unique_addresses(hosts: tuple[LabHost, ...], source: Path) -> None:

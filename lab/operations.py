@@ -16,7 +16,7 @@ from .network import bridge_ready, delete_bridge, ensure_bridge, lab_links, lab_
 from .prereqs import ensure_prereqs
 from .services import AptProxy, RepoServer, ensure_services, stop_services
 from .ssh import ensure_keypair, host_public_key, known_hosts_line, public_key, write_known_hosts, write_ssh_settings
-from .system import locked
+from .system import locked, remove_tree
 
 Progress = Callable[[str], None]
 
@@ -91,7 +91,21 @@ def clear_leftovers(inventory: LabInventory, paths: LabPaths, progress: Progress
     if cleared:
         progress(f"cleared leftovers of {', '.join(cleared)}")
     remove_stray_links(known.values())
+    prune_shares(inventory, paths, progress)
     return cleared
+
+
+def prune_shares(inventory: LabInventory, paths: LabPaths, progress: Progress) -> list[str]:
+    """Delete the shares no running host mounts any more: a share lives while a host that has it is up."""
+    if not paths.shares.is_dir():
+        return []
+    in_use = {share for host in inventory.hosts if host_running(paths, host) for _, share in host.shares}
+    removed = sorted(path.name for path in paths.shares.iterdir() if path.name not in in_use)
+    for name in removed:
+        remove_tree(paths.share(name))
+    if removed:
+        progress(f"shares {', '.join(removed)} removed (no host up has them)")
+    return removed
 
 
 def remove_stray_links(hosts: Iterable[LabHost]) -> None:
@@ -123,6 +137,7 @@ def down(inventory: LabInventory, names: list[str] | None = None, *, paths: LabP
             address = inventory.get(name).address if name in inventory.names else None
             stop_host(paths, name, veth_name(address) if address else None)
             progress(f"{name} down")
+        prune_shares(inventory, paths, progress)
         if chosen is None or not lab_host_names(paths):
             remove_shared(paths, progress)
         else:

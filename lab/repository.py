@@ -11,7 +11,8 @@ one component per CloudStack major.minor), under `debian/` instead of `ubuntu/`:
 
 A host trusts it with `deb [signed-by=/etc/apt/keyrings/cloudstack.asc] http://198.18.0.1:8090/debian bookworm 4.21`.
 Packages are made with dpkg-deb from simulator/packaging/<package>/{DEBIAN,root} (@VERSION@ and @DEBVERSION@
-replaced); cloudstack-management also carries the simulator itself. The whole tree is rebuilt only when a file
+replaced; root-<major.minor>/ holds the files that differ in that version); cloudstack-management also carries
+the simulator itself. The whole tree is rebuilt only when a file
 under simulator/, this recipe or the key changes (a hash kept beside it).
 """
 
@@ -34,7 +35,7 @@ from .system import remove_tree, run, wait_until, write_file
 VERSIONS = ("4.19.3.0", "4.21.0.0")
 SUITE = "bookworm"
 PACKAGES = ("cloudstack-common", "cloudstack-management", "cloudstack-usage", "cloudstack-agent")
-RECIPE = 1  # bump when the build below changes, so cached repositories are rebuilt
+RECIPE = 2  # bump when the build below changes, so cached repositories are rebuilt
 SIMULATOR = REPO_ROOT / "simulator"
 PACKAGING = SIMULATOR / "packaging"
 SIMULATOR_IN_PACKAGE = Path("usr/share/cloudstack-management/lib/simulator")
@@ -219,6 +220,8 @@ def build(repo: Repository, fingerprint: str) -> None:
 def build_deb(package: str, version: str, scratch: Path, pool: Path) -> Path:
     stage = scratch / f"{package}-{version}"
     copy_tree(PACKAGING / package / "root", stage, version)
+    # Files that differ in one version (root-4.19/...) replace the common ones in that version's package.
+    copy_tree(PACKAGING / package / f"root-{component(version)}", stage, version)
     if package == "cloudstack-management":
         copy_tree(SIMULATOR, stage / SIMULATOR_IN_PACKAGE, None, skip=PACKAGING)
     copy_tree(PACKAGING / package / "DEBIAN", stage / "DEBIAN", version)

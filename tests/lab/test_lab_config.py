@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import struct
 import subprocess
 import textwrap
@@ -140,9 +141,36 @@ def test_a_package_carries_its_version_conffiles_and_the_simulator(tmp_path):
     assert "Depends: cloudstack-common (= 4.19.3.0~bookworm), python3, python3-flask" in fields
     stage = tmp_path / "scratch/cloudstack-management-4.19.3.0"
     assert (stage / "DEBIAN/conffiles").read_text().splitlines() == [
-        "/etc/cloudstack/management/db.properties", "/etc/default/cloudstack-management",
-        "/etc/init.d/cloudstack-management"]
+        "/etc/cloudstack/management/db.properties", "/etc/cloudstack/management/log4j-cloud.xml",
+        "/etc/default/cloudstack-management", "/etc/init.d/cloudstack-management"]
+    # 4.19 has its own log4j-cloud.xml (root-4.19/: Log4j 1.2), 4.21 the common one (Log4j 2).
+    assert "<log4j:configuration" in (stage / "etc/cloudstack/management/log4j-cloud.xml").read_text()
+    later = repository.build_deb("cloudstack-management", "4.21.0.0", tmp_path / "scratch", tmp_path / "pool")
+    assert later.name == "cloudstack-management_4.21.0.0~bookworm_all.deb"
+    assert "<Configuration" in (tmp_path / "scratch/cloudstack-management-4.21.0.0/etc/cloudstack/management/"
+                                "log4j-cloud.xml").read_text()
     assert 'VERSION = "4.19.3.0"' in (stage / "usr/bin/cloudstack-setup-databases").read_text()
     assert (stage / "usr/share/cloudstack-management/lib/simulator/__main__.py").is_file()
     assert not (stage / "usr/share/cloudstack-management/lib/simulator/packaging").exists()
     assert (stage / "usr/bin/cloudstack-setup-databases").stat().st_mode & 0o777 == 0o755
+
+
+def test_lab_shares_stand_in_for_nfs_between_storage_and_management():
+    hosts = {host.name: host for host in load_inventory(DEFAULT_INVENTORY).hosts}
+    assert hosts["nfs1"].shares == (("/export/primary", "primary"), ("/export/secondary", "secondary"))
+    assert hosts["mgmt1"].shares == hosts["mgmt2"].shares == (("/mnt/secondary", "secondary"),)
+    assert hosts["db1"].shares == ()
+
+
+@pytest.mark.parametrize(("shares", "message"), [
+    ("{export/x: a}", "'export/x' must be an absolute"),
+    ("{/srv/../etc/x: a}", "must be an absolute, normalised"),
+    ("{/etc: a}", "'/etc' must be"),
+    ("{/srv/x: Bad-Name}", "name 'Bad-Name' for /srv/x"),
+    ("[/srv/x]", "lab_shares must map a path"),
+])
+def test_bad_lab_shares_are_refused_naming_the_host(tmp_path, shares, message):
+    (tmp_path / "hosts.yml").write_text(f"all:\n  hosts:\n    s1:\n      ansible_host: 198.18.0.9\n"
+                                        f"      lab_shares: {shares}\n")
+    with pytest.raises(ConfigurationError, match=f"host s1: .*{re.escape(message)}"):
+        load_inventory(tmp_path)

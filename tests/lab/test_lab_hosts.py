@@ -176,7 +176,7 @@ def test_ssh_reaches_a_host_shaped_as_promised(subset_up, name):
     done = lab_ssh(name, script)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:3] == [name, "init", "/usr/sbin/sshd"]  # sshd is PID 1, under a name that gives sysvinit facts
+    assert lines[:3] == [name, "sysvinit", "/usr/sbin/sshd"]  # sshd is PID 1, under a name that gives sysvinit facts
     assert lines[3].startswith(f"default via {CONTROLLER_ADDRESS} dev eth0")
     assert lines[4:9] == ["overlay", "proc", "sysfs", "tmpfs", "dev-ok"]
     assert f"inet {host.address}/24" in lines[9]

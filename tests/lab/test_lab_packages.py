@@ -258,7 +258,7 @@ def template_properties(text: str) -> dict[str, str]:
 
 def test_cloud_install_sys_tmplt_writes_the_layout_and_refuses_to_overwrite(installed):
     """On nfs1 (4.19), whose database the test above deployed: KVM is template 3."""
-    ok("nfs1", "rm -rf /export/secondary && mkdir -p /export/secondary && "
+    ok("nfs1", "mkdir -p /export/secondary && find /export/secondary -mindepth 1 -delete && "
                "head -c 300000 /dev/zero > /tmp/systemvm.qcow2 && bzip2 -f /tmp/systemvm.qcow2")
     out = ok("nfs1", f"{INSTALL_SYS_TMPLT} -m /export/secondary -f /tmp/systemvm.qcow2.bz2 -h kvm")
     assert "Successfully installed system VM template /tmp/systemvm.qcow2.bz2" in out

@@ -4,7 +4,11 @@
 /etc/init.d/cloudstack-management runs this as the cloud user. On start it does what a real management
 server does to its database before serving: the first start's upgrade records the package version in
 `version`, and the node's row in `mshost` says Up (one row per node, keyed by the MAC-derived msid, as
-ClusterManagerImpl keeps it). Then it becomes `python3 -m simulator serve` on the same database, so
+ClusterManagerImpl keeps it). The cloud's SSH key pair (ConfigurationServerImpl.updateKeyPairs: how the
+management servers log in to KVM hosts and system VMs) is made once, with ssh-keygen, by the first server
+to start, kept in `configuration` (ssh.privatekey, ssh.publickey; in clear, where the real server encrypts
+them), and written to ~/.ssh/id_rsa and id_rsa.pub of the cloud user on every server. Then it becomes
+`python3 -m simulator serve` on the same database, so
 several nodes on one database act as one cloud. `--mark-down` only sets this node's row Down (on stop).
 """
 
@@ -12,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -74,6 +80,52 @@ def register(conn: pymysql.connections.Connection, props: dict[str, str], name: 
         )
 
 
+def update_key_pairs(conn: pymysql.connections.Connection) -> None:
+    """The cloud's SSH key pair: from `configuration`, or made here and stored there; then in ~/.ssh."""
+    ssh_dir = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".ssh")
+    private, public = os.path.join(ssh_dir, "id_rsa"), os.path.join(ssh_dir, "id_rsa.pub")
+    keys = stored_key_pair(conn)
+    if not keys:
+        os.makedirs(ssh_dir, mode=0o700, exist_ok=True)
+        for path in (private, public):
+            if os.path.exists(path):
+                os.unlink(path)
+        subprocess.run(["ssh-keygen", "-t", "ecdsa", "-m", "PEM", "-N", "", "-f", private, "-q"], check=True,
+                       stdin=subprocess.DEVNULL)
+        with open(private) as handle_private, open(public) as handle_public:
+            made = {"ssh.privatekey": handle_private.read(), "ssh.publickey": handle_public.read()}
+        with conn.cursor() as cursor:
+            for name, value in made.items():
+                # IGNORE: a server that started at the same moment may have stored its pair first; it wins.
+                cursor.execute("INSERT IGNORE INTO configuration (category, instance, component, name, value, "
+                               "description) VALUES ('Hidden', 'DEFAULT', 'management-server', %s, %s, %s)",
+                               (name, value, f"{'Private' if 'private' in name else 'Public'} key for the entire "
+                                             "CloudStack"))
+        keys = stored_key_pair(conn)
+    os.makedirs(ssh_dir, mode=0o700, exist_ok=True)
+    for path, name, mode in ((private, "ssh.privatekey", 0o600), (public, "ssh.publickey", 0o644)):
+        if read_text(path) != keys[name]:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            with os.fdopen(descriptor, "w") as out:
+                out.write(keys[name])
+        os.chmod(path, mode)
+
+
+def read_text(path: str) -> str | None:
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def stored_key_pair(conn: pymysql.connections.Connection) -> dict[str, str]:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name, value FROM configuration WHERE name IN ('ssh.privatekey', 'ssh.publickey')")
+        found = {name: value for name, value in cursor.fetchall() if value}
+    return found if len(found) == 2 else {}
+
+
 def mark_down(conn: pymysql.connections.Connection) -> None:
     with conn.cursor() as cursor:
         cursor.execute("UPDATE mshost SET state = 'Down', last_update = UTC_TIMESTAMP() WHERE msid = %s",
@@ -105,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             mark_down(conn)
             return 0
         register(conn, props, args.msid)
+        update_key_pairs(conn)
     except pymysql.MySQLError as exc:
         if exc.args[0] != NO_SUCH_TABLE:
             raise
