@@ -185,8 +185,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-action:
-  description: What the module did (in check mode, would do).
+decision:
+  description:
+    - What the module did (in check mode, would do).
+    - Not called C(action), a key the json callback and ansible-runner events fill with the module's name.
   returned: always
   type: str
   choices: [deploy, join, none]
@@ -738,7 +740,7 @@ class DbSetup:
         return bad
 
     def decide(self, facts, identity):
-        """(action, recreate, message); raises Refusal when the state must not be changed."""
+        """(decision, recreate, message); raises Refusal when the state must not be changed."""
         params = self.params
         role, force = params["role"], params["force_recreate"]
         schema = facts["schema"]
@@ -957,19 +959,19 @@ class DbSetup:
             self.facts.setdefault("database_key_matches", None)
             self.facts.setdefault("properties_match", False)
             self.facts.setdefault("properties_mismatches", [])
-            action, recreate, message = self.decide(self.facts, identity)
-            if action == "deploy" and self.params["deploy_as_password"] is None:
+            decision, recreate, message = self.decide(self.facts, identity)
+            if decision == "deploy" and self.params["deploy_as_password"] is None:
                 raise Refusal("deploy_as_password: needed to deploy the cloud database (%s)" % message)
             before = masked_properties(self.properties_text or "")
             cloud_id = self.facts["database_cloud_id"]
-            result = {"action": action, "msg": message, "facts": self.facts, "commands": self.commands}
-            if action == "none":
+            result = {"decision": decision, "msg": message, "facts": self.facts, "commands": self.commands}
+            if decision == "none":
                 module.exit_json(changed=False, cloud_id=cloud_id, diff={"before": before, "after": before}, **result)
             if module.check_mode:
-                after = masked_properties(self.predicted_properties(None if action == "deploy" else cloud_id))
+                after = masked_properties(self.predicted_properties(None if decision == "deploy" else cloud_id))
                 module.exit_json(
                     changed=True,
-                    cloud_id=None if action == "deploy" else cloud_id,
+                    cloud_id=None if decision == "deploy" else cloud_id,
                     diff={
                         "before_header": self.params["db_properties"],
                         "before": before,
@@ -978,8 +980,8 @@ class DbSetup:
                     },
                     **result,
                 )
-            self.run(deploy=action == "deploy", recreate=recreate)
-            if action == "deploy" or identity is None:  # a new cloud, or adopting one made without this module
+            self.run(deploy=decision == "deploy", recreate=recreate)
+            if decision == "deploy" or identity is None:  # a new cloud, or adopting one made without this module
                 cloud_id = str(uuid.uuid4())
                 self.write_identity(cursor, cloud_id)
             self.write_properties(cloud_id)

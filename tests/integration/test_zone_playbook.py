@@ -42,6 +42,7 @@ def test_the_lab_zone_is_planned_built_and_left_alone(sim):
     assert planned.returncode == 0, planned.stdout[-3000:]
     assert "create cluster lab-cluster1 in pod lab-pod1" in planned.stdout
     assert "add host 198.18.0.51" in planned.stdout and "add host 198.18.0.52" in planned.stdout
+    assert "update setting host" in planned.stdout
 
     built = zone_playbook(sim)
     assert built.returncode == 0, built.stdout[-3000:]
@@ -51,6 +52,9 @@ def test_the_lab_zone_is_planned_built_and_left_alone(sim):
     assert zone["allocationstate"] == "Enabled"
     hosts = api.call("listHosts", zoneid=zone["id"], type="Routing")["host"]
     assert sorted((h["ipaddress"], h["state"]) for h in hosts) == [("198.18.0.51", "Up"), ("198.18.0.52", "Up")]
+    # Agents and system VMs are sent to the load balancer, lb1.
+    settings = api.call("listConfigurations", name="host")["configuration"]  # a name filter matches parts of names
+    assert [c["value"] for c in settings if c["name"] == "host"] == ["198.18.0.31"]
 
     again = zone_playbook(sim)
     assert recap(again)["changed"] == 0 and recap(again)["failed"] == 0

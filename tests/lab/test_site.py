@@ -275,9 +275,8 @@ def test_a_second_run_changes_nothing_and_keeps_every_row(playbook, counts_befor
     assert set(run.recap) >= {*HOSTS, "localhost"}
 
     setups = run.results("Set up the cloud database (first server) or join it (the others)")
-    # (Ansible's own `action` key, the module's name, hides the module's `action` in results: read the rest.)
-    assert {host: (result["changed"], result["commands"]) for host, result in setups.items()} == {
-        "mgmt1": (False, []), "mgmt2": (False, [])}
+    assert {host: (result["changed"], result["decision"], result["commands"]) for host, result in setups.items()} == {
+        "mgmt1": (False, "none", []), "mgmt2": (False, "none", [])}
     assert setups["mgmt1"]["cloud_id"] == setups["mgmt2"]["cloud_id"]
     seeded = run.results("Seed the system VM template on the secondary storage")["mgmt1"]
     assert seeded["path"] == "present" and not seeded["changed"], seeded

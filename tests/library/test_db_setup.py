@@ -65,7 +65,7 @@ def test_deploy_then_a_rerun_changes_nothing_and_keeps_the_data(empty_server, tm
     before = ms.db_properties.read_bytes()
     # Without cloudstack_version: the behaviour is read from the script's --help.
     check = run_module(tmp_path, MODULE, args_for(empty_server, ms, cloudstack_version=None), check=True, diff=True)
-    assert check["changed"] and check["action"] == "deploy", check
+    assert check["changed"] and check["decision"] == "deploy", check
     assert check["commands"] == [] and check["facts"]["schema"] == "missing"
     assert check["facts"]["script_version"] == "4.21"
     assert "db.cloud.host=127.0.0.1" in check["diff"]["after"]
@@ -76,7 +76,7 @@ def test_deploy_then_a_rerun_changes_nothing_and_keeps_the_data(empty_server, tm
 
     run = run_tasks(tmp_path, [{"name": "Deploy", MODULE: args_for(empty_server, ms)}], diff=True)
     deploy = run.results[0]
-    assert deploy["changed"] and deploy["action"] == "deploy", deploy
+    assert deploy["changed"] and deploy["decision"] == "deploy", deploy
     assert "--deploy-as=dbadmin:********" in deploy["commands"][0]
     assert "--force-recreate" not in deploy["commands"][0]
     for secret in SECRETS:
@@ -102,7 +102,7 @@ def test_deploy_then_a_rerun_changes_nothing_and_keeps_the_data(empty_server, tm
         ],
     ).results
     for result in again:
-        assert not result["changed"] and result["action"] == "none", result
+        assert not result["changed"] and result["decision"] == "none", result
         assert result["facts"]["properties_match"] and result["facts"]["schema"] == "complete"
     assert table_rows(empty_server) == rows
     assert ms.db_properties.read_text() == props_text
@@ -117,7 +117,7 @@ def test_deploy_then_a_rerun_changes_nothing_and_keeps_the_data(empty_server, tm
 def test_a_second_server_joins_without_touching_the_schema(empty_server, tmp_path):
     ms1, ms2 = install_management(tmp_path / "ms1", "4.21.0.0"), install_management(tmp_path / "ms2", "4.21.0.0")
     deploy = run_module(tmp_path, MODULE, args_for(empty_server, ms1))
-    assert deploy["action"] == "deploy", deploy
+    assert deploy["decision"] == "deploy", deploy
     add_marker(empty_server)
     rows = table_rows(empty_server)
     second = args_for(empty_server, ms2, admin=False, management_ip="198.18.0.22")
@@ -131,12 +131,12 @@ def test_a_second_server_joins_without_touching_the_schema(empty_server, tmp_pat
         diff=True,
     ).results
     check, join, again = results
-    assert check["changed"] and check["action"] == "join" and check["commands"] == [], check
-    assert join["changed"] and join["action"] == "join", join
+    assert check["changed"] and check["decision"] == "join" and check["commands"] == [], check
+    assert join["changed"] and join["decision"] == "join", join
     assert not any(arg.startswith("--deploy-as") for arg in join["commands"][0])
     assert join["cloud_id"] == deploy["cloud_id"]
     assert f"acsible.cloud.id={deploy['cloud_id']}" in join["diff"]["after"]
-    assert not again["changed"] and again["action"] == "none", again
+    assert not again["changed"] and again["decision"] == "none", again
     props = ms2.properties()
     assert (props["cluster.node.IP"], props["acsible.cloud.id"]) == ("198.18.0.22", deploy["cloud_id"])
     assert ms2.key_file.read_text() == MANAGEMENT_KEY
@@ -155,7 +155,7 @@ def test_join_needs_a_cloud_and_refuses_other_keys(empty_server, tmp_path):
     ).results
     assert nothing["failed"] and "role=join: there is no cloud database" in nothing["msg"], nothing
     assert nothing["facts"]["schema"] == "missing"
-    assert deploy["action"] == "deploy", deploy
+    assert deploy["decision"] == "deploy", deploy
     rows = table_rows(empty_server)
     results = run_tasks(
         tmp_path,
@@ -231,7 +231,7 @@ def test_a_half_made_schema_is_refused_then_recreated_only_with_force(empty_serv
     assert join["failed"] and join["msg"].endswith(
         "Nothing was changed; deploy it again from the first management server"
     ), join
-    assert check["changed"] and check["action"] == "deploy" and check["commands"] == [], check
+    assert check["changed"] and check["decision"] == "deploy" and check["commands"] == [], check
     assert table_rows(empty_server) == rows and databases(empty_server) == ["cloud"]
     assert ms.db_properties.read_bytes() == props
 
@@ -242,9 +242,9 @@ def test_a_half_made_schema_is_refused_then_recreated_only_with_force(empty_serv
             {"name": "Recreate again", MODULE: args_for(empty_server, ms, force_recreate=True)},
         ],
     ).results
-    assert recreate["changed"] and recreate["action"] == "deploy", recreate
+    assert recreate["changed"] and recreate["decision"] == "deploy", recreate
     assert "--force-recreate" in recreate["commands"][0]
-    assert not again["changed"] and again["action"] == "none", again
+    assert not again["changed"] and again["decision"] == "none", again
     assert databases(empty_server) == ["cloud", "cloud_usage"]
     assert query(empty_server, "SELECT COUNT(*) FROM cloud.vm_template WHERE type = 'SYSTEM'") == [(4,)]
 
@@ -270,7 +270,7 @@ def test_a_database_of_another_cloud_is_refused(empty_server, tmp_path):
     assert refused["failed"] and refused["msg"].startswith("role=deploy: a complete cloud database already exists"), (
         refused
     )
-    assert recreated["changed"] and recreated["action"] == "deploy", recreated
+    assert recreated["changed"] and recreated["decision"] == "deploy", recreated
     assert recreated["cloud_id"] != first["cloud_id"]
     assert other["failed"], other
     assert other["msg"].startswith(
@@ -313,7 +313,7 @@ def test_bad_input_is_refused_before_any_change(empty_server, tmp_path):
 def test_on_4_19_a_rerun_never_reaches_the_dropping_script(empty_server, tmp_path):
     ms1, ms2 = install_management(tmp_path / "ms1", "4.19.3.0"), install_management(tmp_path / "ms2", "4.19.3.0")
     deploy = run_module(tmp_path, MODULE, args_for(empty_server, ms1))
-    assert deploy["action"] == "deploy" and deploy["facts"]["script_version"] == "4.19", deploy
+    assert deploy["decision"] == "deploy" and deploy["facts"]["script_version"] == "4.19", deploy
     add_marker(empty_server)
     rows = table_rows(empty_server)
     results = run_tasks(
@@ -324,8 +324,8 @@ def test_on_4_19_a_rerun_never_reaches_the_dropping_script(empty_server, tmp_pat
         ],
     ).results
     again, join = results
-    assert not again["changed"] and again["action"] == "none", again
-    assert join["changed"] and join["action"] == "join", join
+    assert not again["changed"] and again["decision"] == "none", again
+    assert join["changed"] and join["decision"] == "join", join
     assert table_rows(empty_server) == rows
 
 
@@ -335,6 +335,6 @@ def test_an_empty_database_is_deployed(empty_server, tmp_path, version, flag):
     query(empty_server, "CREATE DATABASE cloud")
     ms = install_management(tmp_path / "ms1", version)
     deploy = run_module(tmp_path, MODULE, args_for(empty_server, ms))
-    assert deploy["action"] == "deploy" and deploy["facts"]["schema"] == "empty", deploy
+    assert deploy["decision"] == "deploy" and deploy["facts"]["schema"] == "empty", deploy
     assert ("--force-recreate" in deploy["commands"][0]) is flag
     assert query(empty_server, "SELECT COUNT(*) FROM cloud.vm_template WHERE type = 'SYSTEM'") == [(4,)]
