@@ -9,21 +9,17 @@ makes db2 the primary. Results are read back over TCP with pymysql, as the lab's
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pymysql
 import pytest
 
 from lab import main as lab_main
-from lab.config import DEFAULT_INVENTORY, REPO_ROOT
+from lab.config import DEFAULT_INVENTORY
 from lab.inventory import load_inventory
+from tests.support.lab_playbooks import PlaybookRun, playbook_runner, ssh
 
 pytestmark = [
     pytest.mark.lab,
@@ -33,50 +29,15 @@ pytestmark = [
 HOSTS = ["db1", "db2"]
 INVENTORY = load_inventory(DEFAULT_INVENTORY)
 MANAGEMENT = [host.name for host in INVENTORY.hosts if "management" in host.groups]
-VENV_BIN = Path(sys.executable).parent
 ADMIN_USER, ADMIN_PASSWORD = "labadmin", "lab-admin-pw"  # inventory/lab/group_vars/db.yml
 PLAYBOOK_TIMEOUT = 600
 
 
-@dataclass(frozen=True)
-class PlaybookRun:
-    """One ansible-playbook run, read from the ansible.posix.json callback."""
-
-    rc: int
-    report: dict
-    log: Path
-
-    @property
-    def recap(self) -> dict[str, dict]:
-        return self.report.get("stats", {})
-
-    def changed(self) -> dict[str, int]:
-        return {host: stats["changed"] for host, stats in self.recap.items()}
-
-    def results(self, task_name: str) -> dict[str, dict]:
-        """Each host's result of the first task of that name (a role's task is "role : name") that ran on it."""
-        found: dict[str, dict] = {}
-        for play in self.report.get("plays", []):
-            for task in play["tasks"]:
-                if task["task"]["name"].split(" : ")[-1] == task_name:
-                    found = {**task["hosts"], **found}
-        return found
-
-    def health(self) -> dict[str, dict]:
-        """mysql_replication_health of each server, as the role reported it (before the verify play's)."""
-        return {host: result["mysql_replication_health"]
-                for host, result in self.results("Report replication health").items()
-                if "mysql_replication_health" in result}
-
-    def failures(self) -> str:
-        """The failed tasks and their messages, for assertion messages."""
-        lines = []
-        for play in self.report.get("plays", []):
-            for task in play["tasks"]:
-                for host, result in task["hosts"].items():
-                    if result.get("failed") or result.get("unreachable"):
-                        lines.append(f"{host}: {task['task']['name']}: {result.get('msg', '')}")
-        return "\n".join(lines) or f"rc {self.rc}, see {self.log}"
+def replication_health(run: PlaybookRun) -> dict[str, dict]:
+    """mysql_replication_health of each server, as the role reported it (before the verify play's)."""
+    return {host: result["mysql_replication_health"]
+            for host, result in run.results("Report replication health", which="first").items()
+            if "mysql_replication_health" in result}
 
 
 @pytest.fixture(scope="module")
@@ -92,25 +53,7 @@ def lab_db() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def playbook(lab_db, tmp_path_factory) -> Callable[..., PlaybookRun]:
     """Run playbooks/NAME against the lab inventory (ansible.cfg at the repo root) with extra arguments."""
-    logs = tmp_path_factory.mktemp("ansible")
-    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-           "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-           "ANSIBLE_FORCE_COLOR": "0"}
-    count = iter(range(1, 1000))
-
-    def run(name: str, *args: str) -> PlaybookRun:
-        log = logs / f"{next(count):02d}-{name}.json"
-        with open(log, "w") as out:
-            done = subprocess.run([str(VENV_BIN / "ansible-playbook"), f"playbooks/{name}", *args], cwd=REPO_ROOT,
-                                  env=env, stdout=out, stderr=subprocess.PIPE, text=True, timeout=PLAYBOOK_TIMEOUT)
-        text = log.read_text()
-        try:
-            report = json.loads(text[text.index("{"):])
-        except ValueError as exc:
-            raise AssertionError(f"{name}: no JSON report (rc {done.returncode}): {done.stderr[-3000:]}") from exc
-        return PlaybookRun(done.returncode, report, log)
-
-    return run
+    return playbook_runner(tmp_path_factory.mktemp("ansible"), PLAYBOOK_TIMEOUT)
 
 
 def connect(host: str, database: str | None = None) -> pymysql.Connection:
@@ -165,22 +108,13 @@ def wait_until(predicate: Callable[[], object], timeout: float = 30.0, what: str
 
 def service(host: str, action: str) -> None:
     """Start or stop MariaDB on a lab host, as an operator (or a crash) would."""
-    done = subprocess.run([sys.executable, "-m", "lab", "ssh", host, f"service mariadb {action}"], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def ssh(host: str, command: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "lab", "ssh", host, command], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    ssh(host, f"service mariadb {action}")
 
 
 def test_replication_carries_writes_and_health_is_reported(playbook):
     run = playbook("database.yml")
     assert run.rc == 0, run.failures()
-    health = run.health()
+    health = replication_health(run)
     assert health["db1"]["role"] == "primary" and health["db1"]["healthy"]
     replica = health["db2"]
     assert replica["role"] == "replica" and replica["healthy"] and replica["consistent"] is not False
@@ -200,7 +134,7 @@ def test_a_second_run_changes_nothing(playbook):
     run = playbook("database.yml")
     assert run.rc == 0, run.failures()
     assert run.changed() == {"db1": 0, "db2": 0}
-    assert run.health()["db2"]["consistent"] is True  # the data comparison ran, and found nothing
+    assert replication_health(run)["db2"]["consistent"] is True  # the data comparison ran, and found nothing
 
 
 def test_check_mode_on_the_converged_pair_changes_nothing(playbook):
@@ -216,13 +150,13 @@ def test_a_broken_replica_is_detected_then_repaired(playbook):
 
     found = playbook("database.yml")
     assert found.rc != 0
-    broken = found.health()["db2"]
+    broken = replication_health(found)["db2"]
     assert not broken["healthy"] and broken["running"]  # its threads were started again, without error
     assert broken["differing_tables"] == ["drill.rows"] and broken["consistent"] is False, broken
 
     repaired = playbook("database.yml", "-e", "mysql_replication_repair=true")
     assert repaired.rc == 0, repaired.failures()
-    health = repaired.health()["db2"]
+    health = replication_health(repaired)["db2"]
     assert health["repaired"] and health["found_before_repair"]["differing_tables"] == ["drill.rows"]
     assert health["healthy"] and health["consistent"] is True and health["seeded_at"]
     assert sql("db2", "SELECT v FROM drill.rows WHERE id = 2") == [("two",)]
@@ -242,7 +176,7 @@ def test_backup_then_restore_into_scratch_databases(playbook):
 
     backup = playbook("db-backup.yml")
     assert backup.rc == 0, backup.failures()
-    made = backup.results("Record the backup")["db1"]["ansible_facts"]["mysql_backup_result"]
+    made = backup.results("Record the backup", which="first")["db1"]["ansible_facts"]["mysql_backup_result"]
     assert made["checksums"] == source
     listing = ssh("db1", f"cd {made['directory']} && sha256sum --check SHA256SUMS && ls")
     assert set(listing.split()) >= {"cloud.sql.gz", "cloud_usage.sql.gz", "checksums.json", "meta.json", "SHA256SUMS"}
@@ -268,7 +202,7 @@ def test_failover_drill(playbook):
     assert sql("db2", "SELECT @@GLOBAL.read_only") == [(0,)]
     sql("db2", "INSERT INTO drill.failover (written_on) SELECT 'db2' FROM drill.seq_1_to_50")
     # No management server is up in this module: that play skips them instead of failing.
-    answers = promoted.results("Check that the management server answers")
+    answers = promoted.results("Check that the management server answers", which="first")
     assert answers and all(result.get("unreachable") for result in answers.values()), answers
 
     service("db1", "start")
@@ -283,5 +217,5 @@ def test_failover_drill(playbook):
     databases = user_databases("db2")
     assert set(databases) == set(user_databases("db1")) >= {"drill", "cloud", "cloud_usage", "cloud_restore"}
     assert checksums("db1", *databases) == checksums("db2", *databases)
-    health = rejoined.health()
+    health = replication_health(rejoined)
     assert health["db2"]["role"] == "primary" and health["db1"]["healthy"] and health["db1"]["consistent"] is True

@@ -9,6 +9,8 @@ the lab down at the end. The tests run in order, each from where the previous on
    template seeding report that they did nothing, and no row of the cloud's databases is lost; then
    site.yml --check --diff: nothing would change.
 3. mgmt1's server stopped: the API still answers through lb1 (from mgmt2), and a zone change converges.
+4. The database setup refuses mgmt2 set up with another management key, then, the cloud schema made again
+   empty as a killed first deploy leaves it, refuses the half-made schema: neither changes a file or a row.
 
 Results are read back as a user would: signed API calls through lb1, the databases over TCP, files over SSH.
 """
@@ -20,21 +22,21 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
 import pytest
 import requests
 import yaml
+from pymysql.constants import CLIENT
 
 from lab import main as lab_main
 from lab.config import DEFAULT_INVENTORY, REPO_ROOT, LabPaths
 from lab.inventory import load_inventory
 from tests.conftest import sign
+from tests.support.lab_playbooks import VENV_BIN, PlaybookRun, ansible_env, playbook_runner, ssh
 
 pytestmark = [
     pytest.mark.lab,
@@ -43,7 +45,6 @@ pytestmark = [
 
 INVENTORY = load_inventory(DEFAULT_INVENTORY)
 HOSTS = INVENTORY.names
-VENV_BIN = Path(sys.executable).parent
 ADMIN_USER, ADMIN_PASSWORD = "labadmin", "lab-admin-pw"  # inventory/lab/group_vars/db.yml
 LB_API = f"http://{INVENTORY.get('lb1').address}:8080/client/api"
 KEYS_FILE = LabPaths.from_env().state / "secrets" / "cloudstack_api.yml"  # acsible_secrets_dir in the lab
@@ -51,47 +52,6 @@ PLAYBOOK_TIMEOUT = 1500
 # The task whose start on mgmt2 the first run is killed at: mgmt1 has deployed the database, mgmt2 has
 # joined it (db.properties written), cloudstack-setup-management has not run there yet.
 KILL_AT = "TASK [cloudstack_management : Configure the management server with cloudstack-setup-management]"
-
-
-@dataclass(frozen=True)
-class PlaybookRun:
-    """One ansible-playbook run, read from the ansible.posix.json callback."""
-
-    rc: int
-    report: dict
-    log: Path
-
-    @property
-    def recap(self) -> dict[str, dict]:
-        return self.report.get("stats", {})
-
-    def changed(self) -> dict[str, int]:
-        return {host: stats["changed"] for host, stats in self.recap.items()}
-
-    def results(self, task_name: str) -> dict[str, dict]:
-        """Each host's result of the last task of that name (a role's task is "role : name") that ran on it."""
-        found: dict[str, dict] = {}
-        for play in self.report.get("plays", []):
-            for task in play["tasks"]:
-                if task["task"]["name"].split(" : ")[-1] == task_name:
-                    found.update(task["hosts"])
-        return found
-
-    def changed_tasks(self) -> list[str]:
-        return [f"{host}: {task['task']['name']}" for play in self.report.get("plays", []) for task in play["tasks"]
-                for host, result in task["hosts"].items() if result.get("changed")]
-
-    def failures(self) -> str:
-        lines = [f"{host}: {task['task']['name']}: {result.get('msg', '')}"
-                 for play in self.report.get("plays", []) for task in play["tasks"]
-                 for host, result in task["hosts"].items()
-                 if (result.get("failed") and not result.get("ignore_errors")) or result.get("unreachable")]
-        return "\n".join(lines) or f"rc {self.rc}, see {self.log}"
-
-
-def ansible_env(callback: str) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}", "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-            "ANSIBLE_STDOUT_CALLBACK": callback, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_FORCE_COLOR": "0"}
 
 
 @pytest.fixture(scope="module")
@@ -111,22 +71,7 @@ def logs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def playbook(lab_cloud, logs) -> Callable[..., PlaybookRun]:
     """Run playbooks/NAME against the lab inventory with extra arguments; the run as the json callback saw it."""
-    count = iter(range(1, 1000))
-
-    def run(name: str, *args: str) -> PlaybookRun:
-        log = logs / f"{next(count):02d}-{name}.json"
-        with open(log, "w") as out:
-            done = subprocess.run([str(VENV_BIN / "ansible-playbook"), f"playbooks/{name}", *args], cwd=REPO_ROOT,
-                                  env=ansible_env("ansible.posix.json"), stdout=out, stderr=subprocess.PIPE,
-                                  text=True, timeout=PLAYBOOK_TIMEOUT)
-        text = log.read_text()
-        try:
-            report = json.loads(text[text.index("{"):])
-        except ValueError as exc:
-            raise AssertionError(f"{name}: no JSON report (rc {done.returncode}): {done.stderr[-3000:]}") from exc
-        return PlaybookRun(done.returncode, report, log)
-
-    return run
+    return playbook_runner(logs, PLAYBOOK_TIMEOUT)
 
 
 def run_killed_at(logs: Path, marker: str, occurrence: int) -> str:
@@ -156,18 +101,24 @@ def run_killed_at(logs: Path, marker: str, occurrence: int) -> str:
     return log.read_text()
 
 
-def ssh(host: str, command: str, check: bool = True) -> str:
-    done = subprocess.run([sys.executable, "-m", "lab", "ssh", host, command], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert not check or done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+def connect_db1(**options) -> pymysql.Connection:
+    return pymysql.connect(host=str(INVENTORY.get("db1").address), user=ADMIN_USER, password=ADMIN_PASSWORD,
+                           autocommit=True, connect_timeout=10, **options)
 
 
 def sql(query: str, args: tuple = ()) -> list[tuple]:
-    with pymysql.connect(host=str(INVENTORY.get("db1").address), user=ADMIN_USER, password=ADMIN_PASSWORD,
-                         autocommit=True, connect_timeout=10) as connection, connection.cursor() as cursor:
+    with connect_db1() as connection, connection.cursor() as cursor:
         cursor.execute(query, args)
         return list(cursor.fetchall())
+
+
+def sql_script(script: str, database: str) -> None:
+    """Every statement of SCRIPT in DATABASE, as the mysql client runs a file."""
+    with connect_db1(database=database, client_flag=CLIENT.MULTI_STATEMENTS) as connection, \
+            connection.cursor() as cursor:
+        cursor.execute(script)
+        while cursor.nextset():
+            pass
 
 
 # The stand-in server's queue of pending timers (a host coming Up, a job finishing): rows leave it as they fire.
@@ -314,3 +265,38 @@ def test_with_mgmt1_stopped_the_api_answers_through_lb1_and_a_zone_change_conver
         ssh("mgmt1", "service cloudstack-management start")
     restored = playbook("zone.yml", "-e", f"@{KEYS_FILE}")
     assert restored.rc == 0, restored.failures()
+
+
+DB_SETUP = "Set up the cloud database (first server) or join it (the others)"
+SCHEMA_SCRIPT = "/usr/share/cloudstack-management/setup/create-schema.sql"
+
+
+def test_the_database_setup_refuses_another_key_then_a_half_made_schema(playbook):
+    """Last, as it breaks the cloud: both refusals come before any change (files and rows as they were)."""
+    before = row_counts()
+    server_files = "sha256sum /etc/cloudstack/management/db.properties /etc/cloudstack/management/key"
+    files = ssh("mgmt2", server_files)
+    run = playbook("management.yml", "--limit", "mgmt2", "-e", "cloudstack_management_key=another-key")
+    assert run.rc != 0
+    refused = run.results(DB_SETUP)["mgmt2"]
+    assert refused["failed"] and refused["msg"].startswith("management_key differs"), refused
+    assert ssh("mgmt2", server_files) == files
+    after = row_counts()  # (the servers are running: rows may come, none may go)
+    assert after.keys() == before.keys()
+    assert {table: n for table, n in after.items() if n < before[table]} == {}
+
+    # What a first deploy killed after create-schema.sql leaves: the cloud's tables, with no settings.
+    for host in ("mgmt1", "mgmt2"):
+        ssh(host, "service cloudstack-management stop")
+    ssh("mgmt1", "service cloudstack-usage stop")
+    sql_script(ssh("mgmt1", f"cat {SCHEMA_SCRIPT}"), "cloud")
+    half_made = row_counts()
+    assert half_made["cloud.configuration"] == half_made["cloud.mshost"] == 0  # no settings, no servers
+    files = ssh("mgmt1", server_files)
+    run = playbook("management.yml", "--limit", "mgmt1")
+    assert run.rc != 0
+    refused = run.results(DB_SETUP)["mgmt1"]
+    assert refused["failed"] and "half-made schema" in refused["msg"], refused
+    assert "force_recreate" in refused["msg"]
+    assert ssh("mgmt1", server_files) == files
+    assert row_counts() == half_made
